@@ -1,0 +1,134 @@
+"""Incremental, idempotent ingestion of a folder of articles into the vector store.
+
+Unchanged files (same sha256) are skipped, changed ones replaced, files gone
+from the folder removed. Each article is committed on its own: chunks first,
+then its manifest record (the commit point), then stale chunks pruned. A bad
+file is reported by name and skipped; nothing already indexed is touched.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from rag.components.embedder import Embedder
+from rag.components.store import VectorStore
+from rag.errors import BadArticle, RagError
+from rag.ingest.reader import ParsedArticle, doc_id_for, list_articles, parse_bytes, parse_file
+from rag.retrieval.retriever import Snapshot
+from rag.settings import Settings
+from rag.types import ArticleMeta
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    chunks: int = 0
+
+    def summary(self) -> str:
+        text = (
+            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
+            f"{len(self.removed)} removed, {len(self.skipped)} skipped ({self.chunks} chunks embedded)"
+        )
+        return text + "".join(f"\n  skipped {name}: {why}" for name, why in self.skipped)
+
+
+class Ingestor:
+    def __init__(
+        self, settings: Settings, store: VectorStore, embedder: Embedder, snapshot: Snapshot
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.embedder = embedder
+        self.snapshot = snapshot
+
+    def ingest_path(self, path: Path, progress: bool = False, prune: bool = True) -> IngestReport:
+        """Bring the index in line with the articles under ``path``."""
+        path = Path(path)
+        if not path.exists():
+            raise RagError(f"{path} does not exist; give a folder of .txt, .md or .html articles.")
+        report = IngestReport()
+        known = self.store.articles()
+        parsed: list[ParsedArticle] = []
+        seen: set[str] = set()
+        for file in list_articles(path):
+            doc_id = doc_id_for(file)
+            if doc_id in seen:
+                report.skipped.append((str(file), f"another file already has the id {doc_id}"))
+                continue
+            seen.add(doc_id)
+            try:
+                article = parse_file(file, self.settings.max_file_bytes, self.settings.chunk_chars)
+            except BadArticle as err:
+                log.warning("skipped %s", err)
+                report.skipped.append((str(file), str(err)))
+                continue
+            article.meta.path = str(file.resolve())
+            old = known.get(doc_id)
+            if old and old.sha256 == article.meta.sha256:
+                report.unchanged.append(doc_id)
+            else:
+                parsed.append(article)
+                (report.updated if old else report.added).append(doc_id)
+        self._commit(parsed, report, progress)
+        if prune and path.is_dir():
+            root = str(path.resolve())
+            for doc_id, meta in known.items():
+                if doc_id not in seen and meta.path.startswith(root + "/") and not Path(meta.path).exists():
+                    self.store.delete_article(doc_id)
+                    report.removed.append(doc_id)
+        self.snapshot.invalidate()
+        return report
+
+    def ingest_bytes(self, name: str, data: bytes, doc_id: str, saved_path: str = "") -> ArticleMeta:
+        """One uploaded article; raises :class:`BadArticle` with a message for the user."""
+        if len(data) > self.settings.max_file_bytes:
+            raise BadArticle(
+                f"{name}: {len(data):,} bytes is over the {self.settings.max_file_bytes:,}-byte limit."
+            )
+        article = parse_bytes(data, name, doc_id, self.settings.chunk_chars)
+        article.meta.path = saved_path
+        self._commit([article], IngestReport(), progress=False)
+        self.snapshot.invalidate()
+        return article.meta
+
+    def delete(self, doc_id: str) -> bool:
+        if doc_id not in self.store.articles():
+            return False
+        self.store.delete_article(doc_id)
+        self.snapshot.invalidate()
+        return True
+
+    def _commit(self, parsed: list[ParsedArticle], report: IngestReport, progress: bool) -> None:
+        vectors = self._embed([c.text for a in parsed for c in a.chunks], progress)
+        offset = 0
+        for article in parsed:
+            n = len(article.chunks)
+            sha = article.meta.sha256
+            self.store.add_chunks(article.chunks, vectors[offset : offset + n], sha)
+            self.store.put_article(article.meta)  # the commit point for this article
+            self.store.prune_chunks(article.meta.doc_id, sha)
+            offset += n
+        report.chunks += offset
+
+    def _embed(self, texts: list[str], progress: bool) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        from tqdm import tqdm
+
+        batch = self.settings.embed_batch_size * 8
+        out = []
+        with tqdm(total=len(texts), unit="chunk", desc="Embedding", disable=not progress) as bar:
+            for lo in range(0, len(texts), batch):
+                out.append(self.embedder.embed(texts[lo : lo + batch]))
+                bar.update(min(batch, len(texts) - lo))
+        return np.concatenate(out)

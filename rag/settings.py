@@ -1,0 +1,98 @@
+"""One typed settings object for the whole product.
+
+Every field has an embedded default; any of them can be overridden by an
+environment variable named ``RAG_<FIELD>`` (for example ``RAG_TOP_K=8``) or
+by keyword arguments to :class:`Settings`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from rag import paths
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RAG_", extra="ignore")
+
+    # --- storage ---------------------------------------------------------
+    data_dir: Path = Field(
+        default_factory=paths.default_data_dir,
+        description="Where the Chroma index, the BM25 cache and uploaded articles live.",
+    )
+    collection: str = Field("articles", description="Chroma collection name for chunks.")
+    vector_store: Literal["chroma", "chroma_http"] = Field(
+        "chroma", description="Embedded Chroma ('chroma') or a Chroma server ('chroma_http')."
+    )
+    chroma_host: str = Field("127.0.0.1", description="Chroma server host (vector_store=chroma_http).")
+    chroma_port: int = Field(8000, description="Chroma server port (vector_store=chroma_http).")
+
+    # --- ingestion -------------------------------------------------------
+    chunk_chars: int = Field(600, ge=100, description="Soft upper bound on a chunk's length in characters.")
+    max_file_bytes: int = Field(5_000_000, ge=1, description="Articles larger than this are refused (bytes).")
+    embed_batch_size: int = Field(32, ge=1, description="Chunks embedded per sentence-transformers batch.")
+
+    # --- embeddings ------------------------------------------------------
+    embedding_model: str | None = Field(
+        None,
+        description="Path of a sentence-transformers model; empty means the packaged all-MiniLM-L6-v2.",
+    )
+
+    # --- retrieval -------------------------------------------------------
+    top_k: int = Field(8, ge=1, le=50, description="Chunks kept after hybrid fusion.")
+    candidates: int = Field(20, ge=1, description="Candidates taken from each of BM25 and the vector index.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    context_tokens: int = Field(220, ge=32, description="Token budget for the passages sent to the model.")
+    max_passages: int = Field(6, ge=1, le=20, description="At most this many numbered sources in a prompt.")
+    dedup_jaccard: float = Field(
+        0.6, ge=0, le=1, description="Word-set overlap above which two sentences count as one passage."
+    )
+    min_relevance: float = Field(
+        0.2, description="Best sentence relevance below this abstains without calling the model."
+    )
+
+    # --- generation ------------------------------------------------------
+    llm_backend: Literal["llamacpp", "openai"] = Field(
+        "llamacpp", description="Local GGUF through llama-cpp-python, or an OpenAI-compatible server."
+    )
+    model_path: Path | None = Field(
+        None, description="A GGUF file to use instead of the packaged Qwen2.5-Coder-1.5B model."
+    )
+    model_dir: Path = Field(
+        default_factory=paths.default_model_dir,
+        description="Where the packaged GGUF is assembled from its part packages.",
+    )
+    n_ctx: int = Field(2048, ge=256, description="llama.cpp context length in tokens.")
+    n_threads: int | None = Field(None, description="llama.cpp threads; empty means one per core.")
+    n_batch: int = Field(512, ge=8, description="llama.cpp prompt batch size.")
+    max_tokens: int = Field(160, ge=8, description="Upper bound on tokens generated per answer.")
+    openai_base_url: str = Field(
+        "http://127.0.0.1:8080/v1", description="Base URL of an OpenAI-compatible server."
+    )
+    openai_model: str = Field("local", description="Model name sent to the OpenAI-compatible server.")
+    openai_api_key: str = Field("not-needed", description="API key for the OpenAI-compatible server.")
+
+    # --- answering -------------------------------------------------------
+    max_question_chars: int = Field(1000, ge=10, description="Longer questions are refused.")
+    support_threshold: float = Field(
+        0.5, ge=0, le=1, description="Share of an answer sentence's content words found in its sources."
+    )
+    min_coverage: float = Field(
+        0.4,
+        ge=0,
+        le=1,
+        description="IDF-weighted share of the question's words the answer and its sources must contain.",
+    )
+    rewrite_followups: bool = Field(True, description="Rewrite follow-up questions using chat history.")
+
+    # --- server ----------------------------------------------------------
+    host: str = Field("127.0.0.1", description="Address the web server binds to.")
+    port: int = Field(7860, description="Port of the web server.")
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"

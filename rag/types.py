@@ -1,0 +1,121 @@
+"""The typed records that flow through the pipeline and out of the API."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+ABSTAIN_TEXT = "I could not find that in the articles."
+
+
+class Turn(BaseModel):
+    role: Literal["user", "assistant"]
+    content: str
+
+
+class Sentence(BaseModel):
+    """A sentence of an article, located both in the cleaned text and the original file."""
+
+    text: str
+    start: int = Field(description="Character offset of the sentence in the original file.")
+    end: int = Field(description="End offset (exclusive) in the original file.")
+
+
+class Chunk(BaseModel):
+    id: str
+    doc_id: str
+    index: int
+    text: str
+    start: int
+    end: int
+    sentences: list[Sentence]
+
+
+class ArticleMeta(BaseModel):
+    doc_id: str
+    path: str = ""
+    title: str = ""
+    date: str = ""
+    source: str = ""
+    author: str = ""
+    sha256: str = ""
+    n_chunks: int = 0
+
+
+class Hit(BaseModel):
+    """A retrieved chunk with its fused score."""
+
+    chunk: Chunk
+    score: float
+    title: str = ""
+
+
+class Support(BaseModel):
+    """One article that carries a passage."""
+
+    doc_id: str
+    title: str = ""
+    quote: str
+    start: int
+    end: int
+
+
+class Passage(BaseModel):
+    """A numbered source shown to the model: one sentence (or a few adjacent ones)."""
+
+    n: int
+    text: str
+    score: float
+    supports: list[Support] = Field(description="Every article carrying this passage; first is primary.")
+
+    @property
+    def doc_ids(self) -> list[str]:
+        return [s.doc_id for s in self.supports]
+
+
+class Citation(BaseModel):
+    n: int
+    doc_id: str
+    title: str
+    quote: str
+    start: int
+    end: int
+    doc_ids: list[str] = Field(description="All articles that state the quoted passage.")
+    supports: list[Support] = Field(default_factory=list)
+
+
+class SentenceCheck(BaseModel):
+    sentence: str
+    cites: list[int]
+    supported: bool
+    score: float = Field(description="Share of the sentence's content words found in its cited sources.")
+    repaired_from: list[int] = Field(
+        default_factory=list, description="Citation numbers the model wrote, when they were re-pointed."
+    )
+
+
+class Timings(BaseModel):
+    rewrite_s: float = 0.0
+    retrieval_s: float = 0.0
+    first_token_s: float = 0.0
+    generation_s: float = 0.0
+    total_s: float = 0.0
+
+
+class Answer(BaseModel):
+    question: str
+    standalone_question: str
+    answer: str
+    abstained: bool
+    raw_answer: str = Field("", description="The model's text before the citation check.")
+    citations: list[Citation] = Field(default_factory=list)
+    sentences: list[SentenceCheck] = Field(default_factory=list)
+    unsupported: list[str] = Field(
+        default_factory=list, description="Answer sentences their cited passages do not support."
+    )
+    retrieved: list[str] = Field(default_factory=list, description="Article ids in rank order.")
+    passages: list[Passage] = Field(default_factory=list)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    timings: Timings = Field(default_factory=Timings)

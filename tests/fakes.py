@@ -1,0 +1,61 @@
+"""Deterministic stand-ins for the embedder and the generator, for fast tests."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterator
+
+import numpy as np
+
+from rag.components.embedder import Embedder
+from rag.components.llm import LLM, Message, Usage
+from rag.retrieval.text import content_words
+
+
+class HashEmbedder(Embedder):
+    """Bag of hashed content words: texts sharing words get a high cosine."""
+
+    dim = 256
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        self.calls += 1
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in content_words(text):
+                out[i, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
+            norm = np.linalg.norm(out[i])
+            if norm:
+                out[i] /= norm
+        return out
+
+
+class ScriptedLLM(LLM):
+    """Replies with ``reply(messages)``, streamed word by word; records every prompt."""
+
+    def __init__(self, reply: Callable[[list[Message]], str]) -> None:
+        self.reply = reply
+        self.prompts: list[list[Message]] = []
+
+    def stream(self, messages: list[Message], max_tokens: int, usage: Usage) -> Iterator[str]:
+        self.prompts.append(messages)
+        usage.prompt_tokens = sum(len(m["content"].split()) for m in messages)
+        for piece in re.findall(r"\S+\s*", self.reply(messages)):
+            usage.completion_tokens += 1
+            yield piece
+
+
+def cite_source_with(text: str) -> Callable[[list[Message]], str]:
+    """A reply that quotes the first numbered source containing ``text``."""
+
+    def reply(messages: list[Message]) -> str:
+        for line in messages[-1]["content"].splitlines():
+            m = re.match(r"\[(\d+)\] (.*)", line)
+            if m and text in m.group(2):
+                return f"{m.group(2)} [{m.group(1)}]"
+        return "I could not find that in the articles."
+
+    return reply

@@ -1,0 +1,41 @@
+from rag.ingest.clean import clean, parse_date
+from rag.ingest.text import MappedText
+
+PAGE = """Skip to content
+
+Talks on migration resume in January
+
+Talks on migration resume in January
+By Jane Roe
+Dec 27, 2023, 17:39 PM EST
+Officials met at the palace (Photo via Getty Images) on Wednesday.
+Keep reading:
+  • Another story teaser
+Source: Example Times
+Back to top button
+"""
+
+
+def test_clean_drops_boilerplate_and_extracts_metadata():
+    result = clean(MappedText.identity(PAGE))
+    assert (
+        result.text.text == "Talks on migration resume in January\nOfficials met at the palace on Wednesday."
+    )
+    assert result.title == "Talks on migration resume in January"
+    assert result.author == "Jane Roe"
+    assert result.date == "2023-12-27"
+    assert result.source == "Example Times"
+
+
+def test_clean_offsets_point_into_original():
+    result = clean(MappedText.identity(PAGE))
+    text = result.text.text
+    i = text.index("Officials")
+    start, end = result.text.orig_span(i, i + len("Officials met at the palace"))
+    assert PAGE[start:end] == "Officials met at the palace"
+
+
+def test_parse_date_formats():
+    assert parse_date("date 2023-12-29 The immigration") == "2023-12-29"
+    assert parse_date("Mexico City, Dec. 27, 2023.") == "2023-12-27"
+    assert parse_date("no date here") == ""

@@ -1,0 +1,44 @@
+"""Incremental ingestion into a real Chroma directory (fake embedder)."""
+
+from rag.factory import build
+from tests.fakes import HashEmbedder, ScriptedLLM
+
+
+def _build(settings):
+    return build(settings, llm=ScriptedLLM(lambda m: ""), embedder=HashEmbedder())
+
+
+def test_ingest_is_incremental_and_idempotent(settings, seeds_copy):
+    rag = _build(settings)
+    first = rag.ingestor.ingest_path(seeds_copy)
+    assert len(first.added) == 5 and not first.skipped
+    n_chunks = rag.store.chunks.count()
+
+    again = rag.ingestor.ingest_path(seeds_copy)
+    assert len(again.unchanged) == 5 and again.chunks == 0
+    assert rag.store.chunks.count() == n_chunks
+
+    target = seeds_copy / "002_b0aabae521d8c3a1.txt"
+    target.write_text(target.read_text() + "\nA new closing sentence about bridges.\n")
+    (seeds_copy / "004_3f19723b59c844a4.txt").unlink()
+    changed = rag.ingestor.ingest_path(seeds_copy)
+    assert changed.updated == ["002_b0aabae521d8c3a1"]
+    assert changed.removed == ["004_3f19723b59c844a4"]
+    docs = {c.doc_id for c, _ in rag.store.iter_chunks()}
+    assert "004_3f19723b59c844a4" not in docs
+    texts = [c.text for c, _ in rag.store.iter_chunks() if c.doc_id == "002_b0aabae521d8c3a1"]
+    assert any("new closing sentence" in t for t in texts)
+
+
+def test_bad_file_is_skipped_and_nothing_is_lost(settings, seeds_copy):
+    rag = _build(settings)
+    rag.ingestor.ingest_path(seeds_copy)
+    before = rag.store.chunks.count()
+    (seeds_copy / "zz_binary.txt").write_bytes(b"\x00\xff\x00garbage")
+    (seeds_copy / "zz_latin1.txt").write_bytes(b"caf\xe9")
+    (seeds_copy / "000_28062022011ac162.txt").write_bytes(b"")  # emptied: keep the old version
+    report = rag.ingestor.ingest_path(seeds_copy)
+    names = sorted(name.rsplit("/", 1)[-1] for name, _ in report.skipped)
+    assert names == ["000_28062022011ac162.txt", "zz_binary.txt", "zz_latin1.txt"]
+    assert rag.store.chunks.count() == before
+    assert "000_28062022011ac162" in rag.store.articles()

@@ -1,0 +1,49 @@
+import pytest
+
+from rag.errors import BadArticle
+from rag.ingest.reader import list_articles, parse_bytes, parse_file
+from tests.conftest import SEEDS
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "message"),
+    [
+        (b"", "a.txt", "empty"),
+        (b"   \n", "a.txt", "empty"),
+        (b"\x00\x01binary\x00", "a.txt", "binary"),
+        (b"caf\xe9 au lait", "a.txt", "not valid UTF-8"),
+        (b"hello", "a.pdf", "unsupported file type"),
+    ],
+)
+def test_bad_files_are_refused_with_a_reason(data, name, message):
+    with pytest.raises(BadArticle, match=message):
+        parse_bytes(data, name, "a", 600)
+
+
+def test_seed_article_metadata_and_quotes():
+    article = parse_file(SEEDS / "001_0a0b291abecde7a8.txt", 10**6, 600)
+    raw = (SEEDS / "001_0a0b291abecde7a8.txt").read_text()
+    assert article.meta.title == "La Opinion Today: Biden and AMLO will negotiate new immigration measures"
+    assert article.meta.author == "Andrea Espinoza"
+    assert article.meta.date == "2023-12-27"
+    texts = " ".join(c.text for c in article.chunks)
+    assert "Keep reading" not in texts and "10,000 migrants begin caravan" not in texts
+    assert "Getty Images" not in texts
+    sentence = next(s for c in article.chunks for s in c.sentences if "242,000" in s.text)
+    assert raw[sentence.start : sentence.end] == sentence.text
+
+
+def test_headline_repeats_are_dropped():
+    article = parse_file(SEEDS / "003_1223d51fc53dc40e.txt", 10**6, 600)
+    texts = "\n".join(c.text for c in article.chunks)
+    assert texts.count("Blinken to travel to Mexico next week") == 1
+    assert not texts.startswith("Skip to content")
+
+
+def test_list_articles_filters_types(tmp_path):
+    (tmp_path / "a.txt").write_text("x")
+    (tmp_path / "b.html").write_text("x")
+    (tmp_path / "c.exe").write_text("x")
+    (tmp_path / ".hidden.txt").write_text("x")
+    assert [p.name for p in list_articles(tmp_path)] == ["a.txt", "b.html"]
+    assert len(list_articles(SEEDS)) == 5
