@@ -1,0 +1,161 @@
+"""The Chroma vector store: chunk vectors plus a small manifest of articles.
+
+The manifest (one record per article, holding its content hash) lives in Chroma
+too, so that a team sharing a Chroma server shares it. It is also the commit
+point of an ingest: a chunk counts only when its hash matches its article's
+manifest record, so an ingest killed half-way leaves the old state visible.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+import numpy as np
+
+from rag.errors import RagError
+from rag.settings import Settings
+from rag.types import ArticleMeta, Chunk, Sentence
+
+_PAGE = 5000  # records per Chroma get(); keeps memory flat on large indexes
+
+
+class VectorStore:
+    def __init__(self, client, name: str) -> None:  # noqa: ANN001 - chromadb client
+        self.client = client
+        self.name = name
+        try:
+            self.chunks = client.get_or_create_collection(name)
+            # Chroma wants a vector per record; the manifest needs none, so it gets a 1-d dummy.
+            self.docs = client.get_or_create_collection(f"{name}__articles")
+        except Exception as err:  # chromadb raises many types for a damaged directory
+            raise RagError(
+                f"The Chroma index cannot be opened ({type(err).__name__}: {err}). Rebuild it from "
+                "the articles with: python -m rag ingest --rebuild PATH"
+            ) from None
+
+    # --- manifest ----------------------------------------------------------
+    def articles(self) -> dict[str, ArticleMeta]:
+        got = self.docs.get(include=["metadatas"])
+        return {i: ArticleMeta(**m) for i, m in zip(got["ids"], got["metadatas"])}
+
+    def put_article(self, meta: ArticleMeta) -> None:
+        record = meta.model_dump()
+        self.docs.upsert(ids=[meta.doc_id], embeddings=[[0.0]], metadatas=[record])
+
+    def delete_article(self, doc_id: str) -> None:
+        self.docs.delete(ids=[doc_id])
+        self.chunks.delete(where={"doc_id": doc_id})
+
+    # --- chunks ------------------------------------------------------------
+    def add_chunks(self, chunks: list[Chunk], vectors: np.ndarray, sha: str) -> None:
+        for lo in range(0, len(chunks), _PAGE):
+            part = chunks[lo : lo + _PAGE]
+            self.chunks.upsert(
+                ids=[f"{c.id}::{sha[:16]}" for c in part],
+                embeddings=vectors[lo : lo + _PAGE].tolist(),
+                documents=[c.text for c in part],
+                metadatas=[_chunk_meta(c, sha) for c in part],
+            )
+
+    def prune_chunks(self, doc_id: str, keep_sha: str) -> None:
+        """Drop a document's chunks from other versions than ``keep_sha``."""
+        self.chunks.delete(where={"$and": [{"doc_id": doc_id}, {"sha": {"$ne": keep_sha}}]})
+
+    def iter_chunks(self) -> Iterable[tuple[Chunk, str]]:
+        """Every stored chunk with the hash of the article version it came from."""
+        total = self.chunks.count()
+        for offset in range(0, total, _PAGE):
+            got = self.chunks.get(include=["documents", "metadatas"], limit=_PAGE, offset=offset)
+            for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"]):
+                yield _to_chunk(cid, text, meta), meta["sha"]
+
+    def query(self, vector: np.ndarray, n: int) -> list[tuple[Chunk, str, float]]:
+        """Nearest chunks as (chunk, sha, cosine similarity)."""
+        count = self.chunks.count()
+        if not count:
+            return []
+        got = self.chunks.query(
+            query_embeddings=[vector.tolist()],
+            n_results=min(n, count),
+            include=["documents", "metadatas", "distances"],
+        )
+        out = []
+        for cid, text, meta, dist in zip(
+            got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0]
+        ):
+            # Vectors are unit length, so squared L2 distance d gives cosine 1 - d/2.
+            out.append((_to_chunk(cid, text, meta), meta["sha"], 1.0 - dist / 2.0))
+        return out
+
+    def version(self) -> str:
+        """Changes whenever the set of live article versions changes."""
+        arts = self.articles()
+        return json.dumps(sorted((k, v.sha256) for k, v in arts.items()))
+
+
+def _chunk_meta(chunk: Chunk, sha: str) -> dict:
+    return {
+        "doc_id": chunk.doc_id,
+        "index": chunk.index,
+        "start": chunk.start,
+        "end": chunk.end,
+        "sha": sha,
+        "sentences": json.dumps([[s.start, s.end, s.text] for s in chunk.sentences]),
+    }
+
+
+def _to_chunk(cid: str, text: str, meta: dict) -> Chunk:
+    sentences = [Sentence(start=a, end=b, text=t) for a, b, t in json.loads(meta["sentences"])]
+    return Chunk(
+        id=cid,
+        doc_id=meta["doc_id"],
+        index=meta["index"],
+        text=text,
+        start=meta["start"],
+        end=meta["end"],
+        sentences=sentences,
+    )
+
+
+def open_store(settings: Settings) -> VectorStore:
+    """The one place that picks the Chroma client; chromadb is imported only here."""
+    try:
+        import chromadb
+    except ImportError:
+        raise RagError("chromadb is not installed: run the README's set-up command.") from None
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.vector_store == "chroma_http":
+        try:
+            client = chromadb.HttpClient(
+                host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
+            )
+        except Exception as err:
+            raise RagError(
+                f"Cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port} "
+                f"({err}). Start it with: chroma run --path DIR --port {settings.chroma_port}"
+            ) from None
+    else:
+        settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            client = chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+        except Exception as err:
+            raise RagError(
+                f"The Chroma directory {settings.chroma_dir} cannot be opened ({err}). Move it aside "
+                "and rebuild from the articles with: python -m rag ingest --rebuild PATH"
+            ) from None
+    return VectorStore(client, settings.collection)
+
+
+def reset_store(settings: Settings) -> None:
+    """Delete the index so it can be rebuilt from the articles (also mends a damaged directory)."""
+    import shutil
+
+    if settings.vector_store == "chroma_http":
+        store = open_store(settings)
+        for name in (store.name, f"{store.name}__articles"):
+            store.client.delete_collection(name)
+    elif settings.chroma_dir.exists():
+        shutil.rmtree(settings.chroma_dir)
