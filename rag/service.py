@@ -1,0 +1,162 @@
+"""The answering service: the one place questions become cited answers.
+
+The UI, the HTTP API, the CLI and the eval harness all call this in-process.
+``stream`` holds the only body; ``ask`` drains it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from rag.answer.citations import check_answer
+from rag.answer.followup import needs_rewrite, rewrite
+from rag.answer.prompt import answer_messages
+from rag.components.llm import LLM, Usage
+from rag.errors import BadQuestion, IndexMissing
+from rag.retrieval.context import ContextSelector, best_score
+from rag.retrieval.retriever import Retriever, Snapshot
+from rag.settings import Settings
+from rag.types import ABSTAIN_TEXT, Answer, Hit, Passage, Timings, Turn
+
+_CONTROL = dict.fromkeys(c for c in range(32) if chr(c) not in "\n\t")
+
+
+@dataclass
+class AskOptions:
+    """Per-request knobs a user may change without restarting."""
+
+    top_k: int | None = None
+    max_passages: int | None = None
+    context_tokens: int | None = None
+
+
+def clean_question(question: object, max_chars: int) -> str:
+    if not isinstance(question, str):
+        raise BadQuestion("The question must be text.")
+    text = " ".join(question.translate(_CONTROL).split())
+    if not text:
+        raise BadQuestion("The question is empty; type a question about the articles.")
+    if len(text) > max_chars:
+        raise BadQuestion(
+            f"The question is {len(text):,} characters long; the limit is {max_chars:,} "
+            "(RAG_MAX_QUESTION_CHARS)."
+        )
+    return text
+
+
+def clean_history(history: list | None) -> list[Turn]:
+    turns = []
+    for turn in history or []:
+        turns.append(turn if isinstance(turn, Turn) else Turn.model_validate(turn))
+    return turns
+
+
+class RagService:
+    def __init__(
+        self,
+        settings: Settings,
+        snapshot: Snapshot,
+        retriever: Retriever,
+        selector: ContextSelector,
+        llm: LLM,
+    ) -> None:
+        self.settings = settings
+        self.snapshot = snapshot
+        self.retriever = retriever
+        self.selector = selector
+        self.llm = llm
+
+    def ask(self, question: str, history: list | None = None, options: AskOptions | None = None) -> Answer:
+        for event in self.stream(question, history, options):
+            if isinstance(event, Answer):
+                return event
+        raise RuntimeError("stream ended without an answer")  # pragma: no cover
+
+    def stream(
+        self, question: str, history: list | None = None, options: AskOptions | None = None
+    ) -> Iterator[str | Answer]:
+        """Yield answer text as it is generated, then the checked :class:`Answer`."""
+        opts = options or AskOptions()
+        started = time.perf_counter()
+        question = clean_question(question, self.settings.max_question_chars)
+        turns = clean_history(history)
+        timings = Timings()
+        standalone, rewrite_tokens = question, 0
+        if self.settings.rewrite_followups and needs_rewrite(question, turns):
+            standalone, rewrite_tokens = rewrite(self.llm, question, turns)
+            timings.rewrite_s = time.perf_counter() - started
+
+        t0 = time.perf_counter()
+        hits, passages = self.retrieve(standalone, opts)
+        timings.retrieval_s = time.perf_counter() - t0
+        result = Answer(
+            question=question,
+            standalone_question=standalone,
+            answer=ABSTAIN_TEXT,
+            abstained=True,
+            retrieved=_doc_ranking(hits),
+            passages=passages,
+            prompt_tokens=rewrite_tokens,
+            timings=timings,
+        )
+        if passages and best_score(passages) >= self.settings.min_relevance:
+            yield from self._generate(standalone, passages, result, started)
+        else:
+            yield ABSTAIN_TEXT
+        timings.total_s = time.perf_counter() - started
+        yield result
+
+    def retrieve(self, question: str, opts: AskOptions | None = None) -> tuple[list[Hit], list[Passage]]:
+        opts = opts or AskOptions()
+        snap = self.snapshot.refresh()
+        if not snap.chunks:
+            raise IndexMissing("No articles are indexed yet. Ingest some first: python -m rag ingest seeds/")
+        hits = self.retriever.retrieve(question, opts.top_k or self.settings.top_k)
+        selector = self.selector
+        if opts.max_passages or opts.context_tokens:
+            selector = ContextSelector(
+                embedder=selector.embedder,
+                budget_tokens=opts.context_tokens or selector.budget_tokens,
+                max_passages=opts.max_passages or selector.max_passages,
+                dedup_jaccard=selector.dedup_jaccard,
+            )
+        return hits, selector.select(question, hits, snap.bm25.weight)
+
+    def _generate(
+        self, question: str, passages: list[Passage], result: Answer, started: float
+    ) -> Iterator[str]:
+        usage = Usage()
+        t0 = time.perf_counter()
+        parts = []
+        for piece in self.llm.stream(answer_messages(question, passages), self.settings.max_tokens, usage):
+            parts.append(piece)
+            yield piece
+        result.raw_answer = "".join(parts)
+        checked = check_answer(
+            result.raw_answer,
+            passages,
+            self.settings.support_threshold,
+            question=question,
+            weight=self.snapshot.bm25.weight,
+            min_coverage=self.settings.min_coverage,
+        )
+        result.answer = checked.text
+        result.abstained = checked.abstained
+        result.citations = checked.citations
+        result.sentences = checked.sentences
+        result.unsupported = checked.unsupported
+        result.prompt_tokens += usage.prompt_tokens
+        result.completion_tokens = usage.completion_tokens
+        # Time to first token counts from the request, as the user waits for it.
+        result.timings.first_token_s = (t0 - started) + usage.first_token_s
+        result.timings.generation_s = time.perf_counter() - t0
+
+
+def _doc_ranking(hits: list[Hit]) -> list[str]:
+    seen: list[str] = []
+    for hit in hits:
+        if hit.chunk.doc_id not in seen:
+            seen.append(hit.chunk.doc_id)
+    return seen
