@@ -90,8 +90,22 @@ class Settings(BaseSettings):
     rewrite_followups: bool = Field(True, description="Rewrite follow-up questions using chat history.")
 
     # --- server ----------------------------------------------------------
-    host: str = Field("127.0.0.1", description="Address the web server binds to.")
+    host: str = Field(
+        "127.0.0.1",
+        description="Address the web server binds to; anything but loopback requires api_key and auth.",
+    )
     port: int = Field(7860, description="Port of the web server.")
+    api_key: str | None = Field(
+        None, description="Bearer key the HTTP API requires (mandatory when host is not loopback)."
+    )
+    auth: str | None = Field(
+        None, description="Web UI logins as 'user:password,user2:password2' (mandatory off loopback)."
+    )
+    max_queue: int = Field(
+        16, ge=1, description="Questions waiting for the model beyond this get HTTP 503 with Retry-After."
+    )
+    max_upload_bytes: int = Field(2_000_000, ge=1, description="Largest article accepted by upload (bytes).")
+    max_upload_files: int = Field(20, ge=1, description="Most files accepted in one upload.")
 
     @property
     def chroma_dir(self) -> Path:
