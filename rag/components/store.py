@@ -8,8 +8,12 @@ manifest record, so an ingest killed half-way leaves the old state visible.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
 
 import numpy as np
 
@@ -18,36 +22,87 @@ from rag.settings import Settings
 from rag.types import ArticleMeta, Chunk, Sentence
 
 _PAGE = 5000  # records per Chroma get(); keeps memory flat on large indexes
+_REBUILD = "Rebuild it from the articles with: python -m rag ingest --rebuild PATH"
+F = TypeVar("F", bound=Callable)
+
+
+def _explain(store: VectorStore, err: Exception) -> str:
+    """A message a user can act on for whatever chromadb raised."""
+    text = f"{type(err).__name__}: {err}"
+    if "dimension" in str(err).lower():
+        return (
+            f"The index was built with a different embedding model ({text}). {_REBUILD} "
+            "(or set RAG_EMBEDDING_MODEL back to the model it was built with)."
+        )
+    if store.where.startswith("http"):
+        return (
+            f"The Chroma server at {store.where} failed or cannot be reached ({text}); check it is running."
+        )
+    return (
+        f"The Chroma index at {store.where} is damaged or from an incompatible version ({text}). {_REBUILD}"
+    )
+
+
+@contextmanager
+def _translated(store: VectorStore) -> Iterator[None]:
+    try:
+        yield
+    except RagError:
+        raise
+    except Exception as err:  # chromadb raises many unrelated types
+        raise RagError(_explain(store, err)) from err
+
+
+def _guarded(method: F) -> F:
+    """Turn any chromadb failure inside ``method`` into a RagError with a remedy.
+
+    A damaged sqlite file, an index from another Chroma version or a lost server
+    surface only when a collection is read, so every store operation is wrapped.
+    """
+    if inspect.isgeneratorfunction(method):
+        # A generator fails while it is consumed, not when it is called.
+        def wrapper(self: VectorStore, *args, **kwargs):  # noqa: ANN202
+            with _translated(self):
+                yield from method(self, *args, **kwargs)
+    else:
+
+        def wrapper(self: VectorStore, *args, **kwargs):  # noqa: ANN202
+            with _translated(self):
+                return method(self, *args, **kwargs)
+
+    return functools.wraps(method)(wrapper)  # type: ignore[return-value]
 
 
 class VectorStore:
-    def __init__(self, client, name: str) -> None:  # noqa: ANN001 - chromadb client
+    def __init__(self, client, name: str, where: str = "") -> None:  # noqa: ANN001 - chromadb client
         self.client = client
         self.name = name
+        self.where = where  # the directory or server URL, for messages
         try:
             self.chunks = client.get_or_create_collection(name)
             # Chroma wants a vector per record; the manifest needs none, so it gets a 1-d dummy.
             self.docs = client.get_or_create_collection(f"{name}__articles")
         except Exception as err:  # chromadb raises many types for a damaged directory
-            raise RagError(
-                f"The Chroma index cannot be opened ({type(err).__name__}: {err}). Rebuild it from "
-                "the articles with: python -m rag ingest --rebuild PATH"
-            ) from None
+            raise RagError(_explain(self, err)) from None
 
     # --- manifest ----------------------------------------------------------
+    @_guarded
     def articles(self) -> dict[str, ArticleMeta]:
         got = self.docs.get(include=["metadatas"])
         return {i: ArticleMeta(**m) for i, m in zip(got["ids"], got["metadatas"])}
 
+    @_guarded
     def put_article(self, meta: ArticleMeta) -> None:
         record = meta.model_dump()
         self.docs.upsert(ids=[meta.doc_id], embeddings=[[0.0]], metadatas=[record])
 
+    @_guarded
     def delete_article(self, doc_id: str) -> None:
         self.docs.delete(ids=[doc_id])
         self.chunks.delete(where={"doc_id": doc_id})
 
     # --- chunks ------------------------------------------------------------
+    @_guarded
     def add_chunks(self, chunks: list[Chunk], vectors: np.ndarray, sha: str) -> None:
         for lo in range(0, len(chunks), _PAGE):
             part = chunks[lo : lo + _PAGE]
@@ -58,10 +113,17 @@ class VectorStore:
                 metadatas=[_chunk_meta(c, sha) for c in part],
             )
 
+    @_guarded
     def prune_chunks(self, doc_id: str, keep_sha: str) -> None:
         """Drop a document's chunks from other versions than ``keep_sha``."""
         self.chunks.delete(where={"$and": [{"doc_id": doc_id}, {"sha": {"$ne": keep_sha}}]})
 
+    @_guarded
+    def count(self) -> int:
+        """Stored chunks, including stale versions not yet pruned."""
+        return self.chunks.count()
+
+    @_guarded
     def iter_chunks(self) -> Iterable[tuple[Chunk, str]]:
         """Every stored chunk with the hash of the article version it came from."""
         total = self.chunks.count()
@@ -70,6 +132,7 @@ class VectorStore:
             for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"]):
                 yield _to_chunk(cid, text, meta), meta["sha"]
 
+    @_guarded
     def query(self, vector: np.ndarray, n: int) -> list[tuple[Chunk, str, float]]:
         """Nearest chunks as (chunk, sha, cosine similarity)."""
         count = self.chunks.count()
@@ -135,18 +198,21 @@ def open_store(settings: Settings) -> VectorStore:
         except Exception as err:
             raise RagError(
                 f"Cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port} "
-                f"({err}). Start it with: chroma run --path DIR --port {settings.chroma_port}"
+                f"({err}). Start it with: chroma run --path DIR --host {settings.chroma_host} "
+                f"--port {settings.chroma_port}"
             ) from None
+        where = f"http://{settings.chroma_host}:{settings.chroma_port}"
     else:
         settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+        where = str(settings.chroma_dir)
         try:
-            client = chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+            client = chromadb.PersistentClient(path=where, settings=chroma_settings)
         except Exception as err:
             raise RagError(
-                f"The Chroma directory {settings.chroma_dir} cannot be opened ({err}). Move it aside "
-                "and rebuild from the articles with: python -m rag ingest --rebuild PATH"
+                f"The Chroma directory {where} cannot be opened ({err}). Move it aside "
+                f"and rebuild from the articles with: python -m rag ingest --rebuild PATH"
             ) from None
-    return VectorStore(client, settings.collection)
+    return VectorStore(client, settings.collection, where)
 
 
 def reset_store(settings: Settings) -> None:
