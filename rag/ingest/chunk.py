@@ -96,9 +96,36 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _cap_spans(text: str, spans: list[tuple[int, int]], limit: int) -> list[tuple[int, int]]:
+    """Break any span longer than ``limit`` at whitespace (or hard, if there is none).
+
+    Text without sentence punctuation (a transcript, a pasted table, a blob) would
+    otherwise be one "sentence" holding the whole file: a chunk the embedder truncates
+    to its first few hundred words and that never fits the prompt budget.
+    """
+    out = []
+    for start, end in spans:
+        while end - start > limit:
+            cut = start + limit
+            while cut > start and not text[cut].isspace():
+                cut -= 1
+            if cut == start:  # one unbroken token longer than the limit
+                cut = start + limit
+            piece_end = cut
+            while piece_end > start and text[piece_end - 1].isspace():
+                piece_end -= 1
+            out.append((start, piece_end))
+            start = cut
+            while start < end and text[start].isspace():
+                start += 1
+        if end > start:
+            out.append((start, end))
+    return out
+
+
 def chunk_article(doc_id: str, mapped: MappedText, max_chars: int) -> list[Chunk]:
-    """Consecutive sentences grouped up to ``max_chars``; a long sentence is its own chunk."""
-    spans = split_sentences(mapped.text)
+    """Consecutive sentences grouped up to ``max_chars``; a longer sentence is cut at spaces."""
+    spans = _cap_spans(mapped.text, split_sentences(mapped.text), max_chars)
     groups: list[list[tuple[int, int]]] = []
     for span in spans:
         if groups and span[1] - groups[-1][0][0] <= max_chars:
