@@ -17,7 +17,17 @@ import numpy as np
 from rag.components.embedder import Embedder
 from rag.components.store import VectorStore
 from rag.errors import BadArticle, RagError
-from rag.ingest.reader import ParsedArticle, doc_id_for, list_articles, parse_bytes, parse_file
+from rag.ingest.reader import (
+    SUPPORTED,
+    ParsedArticle,
+    basename,
+    doc_id_for,
+    list_articles,
+    list_other_files,
+    parse_bytes,
+    parse_file,
+    safe_id,
+)
 from rag.retrieval.retriever import Snapshot
 from rag.settings import Settings
 from rag.types import ArticleMeta
@@ -32,6 +42,7 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)  # files of other types in the folder
     chunks: int = 0
 
     def summary(self) -> str:
@@ -39,7 +50,12 @@ class IngestReport:
             f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
             f"{len(self.removed)} removed, {len(self.skipped)} skipped ({self.chunks} chunks embedded)"
         )
-        return text + "".join(f"\n  skipped {name}: {why}" for name, why in self.skipped)
+        text += "".join(f"\n  skipped {name}: {why}" for name, why in self.skipped)
+        if self.ignored:
+            shown = ", ".join(self.ignored[:5]) + (", ..." if len(self.ignored) > 5 else "")
+            kinds = ", ".join(sorted(SUPPORTED))
+            text += f"\n  ignored {len(self.ignored)} file(s) that are not {kinds}: {shown}"
+        return text
 
 
 class Ingestor:
@@ -56,17 +72,16 @@ class Ingestor:
         path = Path(path)
         if not path.exists():
             raise RagError(f"{path} does not exist; give a folder of .txt, .md or .html articles.")
-        report = IngestReport()
+        report = IngestReport(ignored=[str(p) for p in list_other_files(path)])
         known = self.store.articles()
         parsed: list[ParsedArticle] = []
         seen: set[str] = set()
         for file in list_articles(path):
-            doc_id = doc_id_for(file)
-            if doc_id in seen:
-                report.skipped.append((str(file), f"another file already has the id {doc_id}"))
-                continue
-            seen.add(doc_id)
             try:
+                doc_id = doc_id_for(file)
+                if doc_id in seen:
+                    raise BadArticle(f"{file}: another file already has the id {doc_id}.")
+                seen.add(doc_id)
                 article = parse_file(file, self.settings.max_file_bytes, self.settings.chunk_chars)
             except BadArticle as err:
                 log.warning("skipped %s", err)
@@ -89,8 +104,16 @@ class Ingestor:
         self.snapshot.invalidate()
         return report
 
-    def ingest_bytes(self, name: str, data: bytes, doc_id: str, saved_path: str = "") -> ArticleMeta:
-        """One uploaded article; raises :class:`BadArticle` with a message for the user."""
+    def ingest_bytes(
+        self, name: str, data: bytes, doc_id: str | None = None, saved_path: str = ""
+    ) -> ArticleMeta:
+        """One uploaded article; raises :class:`BadArticle` with a message for the user.
+
+        ``doc_id`` (default: the stem of ``name``) is reduced to a safe basename; the
+        returned meta carries the id actually used.
+        """
+        doc_id = safe_id(doc_id) if doc_id else doc_id_for(name)
+        name = basename(name)  # messages never echo a client's directory
         if len(data) > self.settings.max_file_bytes:
             raise BadArticle(
                 f"{name}: {len(data):,} bytes is over the {self.settings.max_file_bytes:,}-byte limit."

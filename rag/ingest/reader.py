@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,8 +22,30 @@ class ParsedArticle:
     chunks: list[Chunk]
 
 
-def doc_id_for(path: Path) -> str:
-    return path.stem
+# Path separators of any OS and control characters: a doc id may also name a saved file.
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]")
+
+
+def basename(name: str) -> str:
+    """The last path component, whichever OS wrote the separators."""
+    return re.split(r"[/\\]", name)[-1]
+
+
+def safe_id(text: str, shown: str | None = None) -> str:
+    """``text`` as a doc id that can only ever name a file directly inside one folder.
+
+    Uploads arrive with names like ``../../x.txt`` or ``C:\\x.txt``; whatever a caller
+    passes, the id holds no directory part, no control character, and is not ``..``.
+    """
+    doc_id = _UNSAFE.sub("_", basename(text)).strip().lstrip(".")[:150]
+    if not doc_id:
+        raise BadArticle(f"{shown or text!r} is not a usable article name; give the file a name.")
+    return doc_id
+
+
+def doc_id_for(path: Path | str) -> str:
+    """A file's doc id: its stem, made safe."""
+    return safe_id(Path(basename(str(path))).stem, shown=repr(str(path)))
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -80,14 +103,23 @@ def parse_file(path: Path, max_bytes: int, max_chars: int) -> ParsedArticle:
     return parse_bytes(data, str(path), doc_id_for(path), max_chars)
 
 
+def _visible_files(folder: Path) -> list[Path]:
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    )
+
+
 def list_articles(folder: Path) -> list[Path]:
     """Supported files directly or recursively under ``folder`` (hidden ones skipped)."""
     if folder.is_file():
         return [folder]
-    return sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file()
-        and p.suffix.lower() in SUPPORTED
-        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-    )
+    return [p for p in _visible_files(folder) if p.suffix.lower() in SUPPORTED]
+
+
+def list_other_files(folder: Path) -> list[Path]:
+    """Visible files under ``folder`` that are not articles, so a report can name them."""
+    if folder.is_file():
+        return []
+    return [p for p in _visible_files(folder) if p.suffix.lower() not in SUPPORTED]
