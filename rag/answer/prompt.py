@@ -14,8 +14,9 @@ SYSTEM = (
     f"states the answer, reply exactly: {ABSTAIN_TEXT}\n\n"
     # Two worked examples: a 1.5B model follows a shown format far better than a described
     # one. They sit in the fixed prefix, so llama.cpp evaluates them once per process.
-    "Example 1\nSources:\n[1] The museum opened in 1990 in Lyon.\n[2] The mayor praised the staff.\n"
-    "Question: When did the museum open?\nAnswer: The museum opened in 1990 [1].\n\n"
+    "Example 1\nSources:\n[1] Officials said visitor numbers rose sharply last summer.\n"
+    "[2] The mayor, who spoke at length about the budget, said the museum opened in 1990 in Lyon "
+    "after years of delays.\nQuestion: Where did the museum open?\nAnswer: The museum opened in Lyon [2].\n\n"
     "Example 2\nSources:\n[1] The mayor praised the staff.\n[2] The museum is in Lyon.\n"
     f"Question: How many people visit the museum each year?\nAnswer: {ABSTAIN_TEXT}"
 )
@@ -30,7 +31,7 @@ def answer_messages(question: str, passages: list[Passage]) -> list[dict[str, st
     sources = "\n".join(f"[{p.n}] {p.text}" for p in passages)
     return [
         {"role": "system", "content": SYSTEM},
-        {"role": "user", "content": f"Sources:\n{sources}\n\nQuestion: {question}"},
+        {"role": "user", "content": f"Question: {question}\nSources:\n{sources}\nQuestion: {question}"},
     ]
 
 
