@@ -59,7 +59,9 @@ class SentenceTransformerEmbedder(Embedder):
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
         model = self._load()
-        vectors = model.encode(
-            texts, batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False
-        )
+        # Torch modules are not documented as thread-safe; the UI and the API may call at once.
+        with self._lock:
+            vectors = model.encode(
+                texts, batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False
+            )
         return np.asarray(vectors, dtype=np.float32)
