@@ -21,6 +21,8 @@ from rag.settings import Settings
 from rag.types import ABSTAIN_TEXT, Answer, Hit, Passage, Timings, Turn
 
 _CONTROL = dict.fromkeys(c for c in range(32) if chr(c) not in "\n\t")
+# DEL, C1 controls and lone surrogates too: JSON can carry "\ud800", which no model can encode.
+_CONTROL.update(dict.fromkeys([*range(0x7F, 0xA0), *range(0xD800, 0xE000)]))
 
 
 @dataclass
@@ -49,7 +51,8 @@ def clean_question(question: object, max_chars: int) -> str:
 def clean_history(history: list | None) -> list[Turn]:
     turns = []
     for turn in history or []:
-        turns.append(turn if isinstance(turn, Turn) else Turn.model_validate(turn))
+        turn = turn if isinstance(turn, Turn) else Turn.model_validate(turn)
+        turns.append(turn.model_copy(update={"content": turn.content.translate(_CONTROL)}))
     return turns
 
 
