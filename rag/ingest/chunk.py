@@ -51,6 +51,20 @@ _ABBREV = {
 # A boundary candidate: terminal punctuation, optional closing quotes/brackets, whitespace.
 _END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s)")
 _INITIALS = re.compile(r"^(?:[A-Za-z]\.)*[A-Za-z]$")
+# Text that speaks to a language model rather than to readers: "ignore the previous
+# instructions ..." and chat-template control tokens such as <|im_start|>. It is never
+# news, and it is how instructions get smuggled into a prompt through an article.
+_TO_THE_MODEL = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+)?(?:of\s+)?(?:the\s+|my\s+|these\s+)?"
+    r"(?:previous|prior|above|earlier|preceding|system|original|your)\s+(?:instructions|prompts?|rules)\b"
+    r"|<\|[^|<>\s]{1,40}\|>",
+    re.IGNORECASE,
+)
+
+
+def addresses_the_model(sentence: str) -> bool:
+    """True for a sentence that tries to instruct the answering model."""
+    return bool(_TO_THE_MODEL.search(sentence))
 
 
 def _is_abbreviation(word: str, line_start: bool) -> bool:
@@ -124,14 +138,22 @@ def _cap_spans(text: str, spans: list[tuple[int, int]], limit: int) -> list[tupl
 
 
 def chunk_article(doc_id: str, mapped: MappedText, max_chars: int) -> list[Chunk]:
-    """Consecutive sentences grouped up to ``max_chars``; a longer sentence is cut at spaces."""
+    """Consecutive sentences grouped up to ``max_chars``; a longer sentence is cut at spaces.
+
+    Sentences addressed to the model are left out (see :func:`addresses_the_model`).
+    """
     spans = _cap_spans(mapped.text, split_sentences(mapped.text), max_chars)
     groups: list[list[tuple[int, int]]] = []
+    gap = True
     for span in spans:
-        if groups and span[1] - groups[-1][0][0] <= max_chars:
+        if addresses_the_model(mapped.text[span[0] : span[1]]):
+            gap = True  # not indexed, so never quoted to the model; no chunk spans across it
+            continue
+        if groups and not gap and span[1] - groups[-1][0][0] <= max_chars:
             groups[-1].append(span)
         else:
             groups.append([span])
+        gap = False
     chunks = []
     for i, group in enumerate(groups):
         start, end = group[0][0], group[-1][1]
