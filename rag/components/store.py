@@ -216,7 +216,10 @@ def open_store(settings: Settings) -> VectorStore:
 
 
 def reset_store(settings: Settings) -> None:
-    """Delete the index so it can be rebuilt from the articles (also mends a damaged directory)."""
+    """Delete the index so it can be rebuilt from the articles (also mends a damaged directory).
+
+    Stores opened before in this process keep pointing at the deleted index: open a new one.
+    """
     import shutil
 
     if settings.vector_store == "chroma_http":
@@ -225,3 +228,18 @@ def reset_store(settings: Settings) -> None:
             store.client.delete_collection(name)
     elif settings.chroma_dir.exists():
         shutil.rmtree(settings.chroma_dir)
+        forget_clients()
+
+
+def forget_clients() -> None:
+    """Drop chromadb's per-path client cache.
+
+    chromadb keeps one client per directory for the life of the process; after the
+    directory is deleted or replaced, the cached one still reads the old (deleted) files,
+    so a store reopened in the same process would silently show the old index.
+    """
+    try:
+        from chromadb.api.client import SharedSystemClient
+    except ImportError:  # pragma: no cover - chromadb moved it; nothing cached to drop then
+        return
+    SharedSystemClient.clear_system_cache()
