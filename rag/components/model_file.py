@@ -109,7 +109,15 @@ def check_model(path: Path) -> Path:
     """A user-supplied GGUF: exists and looks like GGUF, else an actionable error."""
     if not path.is_file():
         raise ModelUnavailable(f"Model file {path} does not exist; fix RAG_MODEL_PATH or unset it.")
-    with path.open("rb") as fh:
-        if fh.read(4) != b"GGUF":
-            raise ModelUnavailable(f"{path} is not a GGUF model file.")
+    try:
+        with path.open("rb") as fh:
+            magic = fh.read(4)
+    except OSError as err:
+        why = err.strerror or err
+        raise ModelUnavailable(f"Model file {path} cannot be read ({why}); fix RAG_MODEL_PATH.") from None
+    if magic != b"GGUF":
+        raise ModelUnavailable(
+            f"{path} is not a GGUF model file; point RAG_MODEL_PATH at a .gguf file, or unset it "
+            "to use the packaged model."
+        )
     return path
