@@ -1,0 +1,229 @@
+"""python -m eval: run a gold set through the real service, write the outputs, gate on thresholds.
+
+    python -m eval --gold eval/gold.jsonl --out runs/x [--limit N] [--set KEY=VALUE ...]
+                   [--compare-set KEY=VALUE ...] [--corpus seeds | --no-ingest] [--check [--thresholds F]]
+    python -m eval compare RUN_A RUN_B [--out FILE]
+    python -m eval check RUN_DIR [--thresholds F]
+
+Exit codes: 0 fine, 1 the gate failed, 2 bad input (gold file, setting, thresholds, index, model).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from eval import compare, gate, plots, report
+from eval.gold import GoldError, GoldItem, load_gold
+from eval.runner import EvalError, make_settings, open_rag, parse_overrides, run_items, warm_up
+from eval.scoring import Row, aggregate
+from rag.errors import RagError
+
+ROOT = Path(__file__).resolve().parents[1]
+OUTPUTS = ("predictions.jsonl", "metrics.json", "report.md", plots.ACCURACY_PNG, plots.LATENCY_PNG)
+
+
+def _run_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m eval", description="Evaluate the answering service on a gold set."
+    )
+    p.add_argument("--gold", type=Path, default=ROOT / "eval" / "gold.jsonl", help="gold JSONL file")
+    p.add_argument("--out", type=Path, default=None, help="output folder (default runs/<timestamp>)")
+    p.add_argument("--limit", type=int, default=None, help="only the first N questions")
+    p.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="setting override, e.g. --set top_k=4 (repeatable)",
+    )
+    p.add_argument(
+        "--compare-set",
+        dest="compare_sets",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="run twice, the second time with these overrides too, and compare (repeatable)",
+    )
+    p.add_argument(
+        "--corpus",
+        type=Path,
+        default=ROOT / "seeds",
+        help="folder of articles synced into the eval's own index before the run (default seeds/)",
+    )
+    p.add_argument(
+        "--no-ingest",
+        action="store_true",
+        help="evaluate the index at RAG_DATA_DIR as it is, without syncing a corpus",
+    )
+    p.add_argument("--check", action="store_true", help="exit 1 if a figure is outside its threshold")
+    p.add_argument("--thresholds", type=Path, default=gate.DEFAULT_THRESHOLDS, help="thresholds TOML")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    return p
+
+
+def _aux_parser(cmd: str) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog=f"python -m eval {cmd}")
+    if cmd == "compare":
+        p.add_argument("run_a", type=Path, help="baseline run folder")
+        p.add_argument("run_b", type=Path, help="run folder to compare with it")
+        p.add_argument("--out", type=Path, default=None, help="also write the comparison to this file")
+    else:
+        p.add_argument("run_dir", type=Path, help="a run folder holding metrics.json")
+        p.add_argument("--thresholds", type=Path, default=gate.DEFAULT_THRESHOLDS, help="thresholds TOML")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    try:
+        if argv[:1] == ["compare"]:
+            return _compare(_aux_parser("compare").parse_args(argv[1:]))
+        if argv[:1] == ["check"]:
+            args = _aux_parser("check").parse_args(argv[1:])
+            return _gate(compare.load_run(args.run_dir)[0], args.thresholds, str(args.run_dir))
+        return _evaluate(_run_parser().parse_args(argv))
+    except (GoldError, EvalError, gate.GateError, RagError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    if args.limit is not None and args.limit < 1:
+        raise EvalError("--limit must be at least 1")
+    items = load_gold(args.gold)[: args.limit]
+    thresholds = gate.load_thresholds(args.thresholds) if args.check else None  # fail early on a bad file
+    base = parse_overrides(args.sets)
+    corpus = None if args.no_ingest else args.corpus
+    out = args.out or ROOT / "runs" / datetime.now().strftime("%Y%m%d-%H%M%S")
+    if not args.compare_sets:
+        metrics = evaluate(items, args.gold, out, base, corpus, progress=not args.quiet)[1]
+        return _gate(metrics, args.thresholds, str(out)) if thresholds else 0
+    variant = {**base, **parse_overrides(args.compare_sets)}
+    rag, ma = evaluate(items, args.gold, out / "a", base, corpus, progress=not args.quiet, label="Run A")
+    _, mb = evaluate(
+        items, args.gold, out / "b", variant, corpus, progress=not args.quiet, label="Run B", reuse=rag
+    )
+    text = _write_comparison(out / "a", out / "b", out / "compare.md")
+    print(text)
+    if not thresholds:
+        return 0
+    results = [_gate(m, args.thresholds, str(d)) for m, d in ((ma, out / "a"), (mb, out / "b"))]
+    return max(results)
+
+
+def evaluate(
+    items: list[GoldItem],
+    gold_path: Path,
+    out: Path,
+    overrides: dict[str, str],
+    corpus: Path | None,
+    progress: bool = True,
+    label: str = "Evaluating",
+    reuse=None,  # noqa: ANN001 - a Rag whose model may be shared
+) -> tuple[Any, dict[str, Any]]:
+    """Run ``items`` with ``overrides`` and write the outputs to ``out``; returns (rag, metrics)."""
+    settings = make_settings(overrides)
+    _prepare_out(out)
+    started, t0 = datetime.now().isoformat(timespec="seconds"), time.perf_counter()
+    rag = open_rag(settings, corpus, reuse=reuse)
+    warmup_s = warm_up(rag, items[0])
+    rows = run_items(rag, items, progress=progress, label=label)
+    metrics = aggregate(rows)
+    metrics["run"] = {
+        "gold": str(gold_path),
+        "n": len(rows),
+        "settings": overrides,
+        "started": started,
+        "duration_s": round(time.perf_counter() - t0, 1),
+        "warmup_s": round(warmup_s, 1),
+        "commit": _commit(),
+        "corpus": str(corpus) if corpus else None,
+        "index": str(rag.settings.data_dir),
+    }
+    write_outputs(out, rows, metrics)
+    _print_summary(metrics, out)
+    return rag, metrics
+
+
+def _prepare_out(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise EvalError(f"--out {out}: exists and is not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise EvalError(f"--out {out}: cannot create the folder ({err.strerror})") from None
+
+
+def write_outputs(out: Path, rows: list[Row], metrics: dict[str, Any]) -> None:
+    with (out / "predictions.jsonl").open("w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    (out / "metrics.json").write_text(
+        json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    charts = plots.write_plots(metrics, rows, out)
+    (out / "report.md").write_text(report.render(metrics, rows, charts), encoding="utf-8")
+
+
+def _write_comparison(a: Path, b: Path, target: Path | None) -> str:
+    text, ma, mb = compare.render(a, b)
+    if target is not None:
+        png = target.with_name(plots.COMPARE_PNG)
+        plots.compare_by_category(ma, mb, ("A", "B"), png)
+        text += f"\n![Accuracy by category, A vs B]({png.name})\n"
+        target.write_text(text, encoding="utf-8")
+    return text
+
+
+def _compare(args: argparse.Namespace) -> int:
+    print(_write_comparison(args.run_a, args.run_b, args.out))
+    return 0
+
+
+def _gate(metrics: dict[str, Any], thresholds_path: Path, where: str) -> int:
+    checks = gate.check(metrics, gate.load_thresholds(thresholds_path))
+    print(f"Gate ({thresholds_path}) on {where}:")
+    for c in checks:
+        print(f"  {c.line()}")
+    if gate.passed(checks):
+        print("  all thresholds met")
+        return 0
+    failed = [c.key for c in checks if c.status == "FAIL"]
+    print(f"  FAILED: {len(failed)} figure(s) outside their thresholds: {', '.join(failed)}")
+    return 1
+
+
+def _print_summary(metrics: dict[str, Any], out: Path) -> None:
+    o = metrics["overall"]
+    shown = [
+        ("accuracy", o["accuracy"], "%"),
+        ("fact recall", o["answers"]["fact_recall"], "%"),
+        ("hit@3", o["retrieval"]["hit@3"], "%"),
+        ("refusal F1", o["abstention"]["refusal_f1"], "%"),
+        ("citation precision", o["citations"]["citation_precision"], "%"),
+        ("latency p50", o["cost"]["latency_p50_s"], "s"),
+    ]
+    print(f"{o['n']} questions: " + ", ".join(f"{k} {report.fmt(v, u)}" for k, v, u in shown))
+    print(f"wrote {out}/: " + ", ".join(OUTPUTS))
+
+
+def _commit() -> str | None:
+    try:
+        got = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=5
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return got.stdout.strip() or None

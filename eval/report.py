@@ -1,0 +1,183 @@
+"""report.md: the figures in one table, per category, why questions failed, and the worst failures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eval.scoring import DIAGNOSES, Row
+
+# (section, key, label, unit, meaning). The one list of figures shown by report and compare.
+FIGURES: list[tuple[str, str, str, str, str]] = [
+    ("", "accuracy", "accuracy", "%", "answerable: every required fact found; unanswerable: abstained"),
+    ("answers", "fact_recall", "fact recall", "%", "share of required facts found in the answer"),
+    ("answers", "fully_correct", "fully correct", "%", "answerable questions with every fact found"),
+    ("answers", "token_f1", "token F1", "%", "token overlap with the first alias of each fact"),
+    ("retrieval", "hit@1", "hit@1", "%", "a source article ranked first"),
+    ("retrieval", "hit@3", "hit@3", "%", "a source article in the top 3"),
+    ("retrieval", "hit@5", "hit@5", "%", "a source article in the top 5"),
+    ("retrieval", "mrr", "MRR", "", "mean reciprocal rank of the first source article"),
+    ("retrieval", "recall@3", "recall@3", "%", "share of source articles in the top 3"),
+    ("retrieval", "recall@5", "recall@5", "%", "share of source articles in the top 5"),
+    ("retrieval", "fact_in_context", "fact in context", "%", "required facts present in the passages sent"),
+    (
+        "abstention",
+        "refusal_precision",
+        "refusal precision",
+        "%",
+        "refusals that were on unanswerable questions",
+    ),
+    ("abstention", "refusal_recall", "refusal recall", "%", "unanswerable questions refused"),
+    ("abstention", "refusal_f1", "refusal F1", "%", "harmonic mean of the two above"),
+    (
+        "abstention",
+        "false_refusal_rate",
+        "false refusals",
+        "%",
+        "answerable questions refused (lower is better)",
+    ),
+    ("citations", "cited_sentence_rate", "cited sentences", "%", "answer sentences carrying a valid [n]"),
+    ("citations", "supported_sentence_rate", "supported sentences", "%", "sentences their citations support"),
+    ("citations", "citation_precision", "citation precision", "%", "cited articles that state the answer"),
+    ("citations", "citation_recall", "citation recall", "%", "stating articles that were cited"),
+    (
+        "citations",
+        "supported_fact_rate",
+        "supported facts",
+        "%",
+        "found facts that appear in a cited passage",
+    ),
+    ("cost", "latency_p50_s", "latency p50", "s", "wall time per question, median"),
+    ("cost", "latency_p95_s", "latency p95", "s", "wall time per question, 95th percentile"),
+    ("cost", "prompt_tokens_p50", "prompt tokens p50", "tok", "tokens read by the model per question"),
+]
+LOWER_IS_BETTER = {"false_refusal_rate", "latency_p50_s", "latency_p95_s", "prompt_tokens_p50"}
+MEANINGS = {
+    "retrieval miss": "no article stating the answer was retrieved",
+    "fact not in context": "a stating article was retrieved but the sentence with the fact was not sent",
+    "over-abstention": "the facts were in the prompt but the answer was (or became) a refusal",
+    "wrong or incomplete answer": "the facts were in the prompt but the answer lacks some of them",
+    "answered unanswerable": "answered a question the articles cannot answer",
+    "error": "the service raised an error for this question",
+    "ok": "correct",
+}
+
+
+def figure(section: dict[str, Any], group: str, key: str) -> float | None:
+    return (section.get(group) or {}).get(key) if group else section.get(key)
+
+
+def fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return "n/a"
+    if unit == "%":
+        return f"{100 * value:.1f}%"
+    if unit == "s":
+        return f"{value:.2f} s"
+    if unit == "tok":
+        return f"{value:.0f}"
+    return f"{value:.3f}"
+
+
+def render(metrics: dict[str, Any], rows: list[Row], plots: list[tuple[str, str]], worst: int = 15) -> str:
+    out = [f"# Evaluation report\n\n{_run_line(metrics['run'])}\n", "## Summary\n"]
+    overall = metrics["overall"]
+    out += ["| figure | value | meaning |", "| --- | ---: | --- |"]
+    out += [f"| {lab} | {fmt(figure(overall, g, k), u)} | {mean} |" for g, k, lab, u, mean in FIGURES]
+    out += ["", "## By category\n", *_category_table(metrics["by_category"]), ""]
+    out += [f"![{title}]({name})\n" for name, title in plots]
+    out += ["## Why questions failed\n", *_diagnosis_table(overall["diagnoses"]), ""]
+    failures = sorted((r for r in rows if not r["correct"]), key=_badness)
+    out += [f"## Failures ({len(failures)} of {len(rows)})\n", *_failure_table(failures), ""]
+    if failures:
+        out.append(f"## The worst {min(worst, len(failures))} in detail\n")
+        for i, row in enumerate(failures[:worst], 1):
+            out += _failure_detail(i, row)
+    return "\n".join(out) + "\n"
+
+
+def _run_line(run: dict[str, Any]) -> str:
+    settings = ", ".join(f"`{k}={v}`" for k, v in run.get("settings", {}).items()) or "defaults"
+    return (
+        f"Gold file `{run['gold']}`: {run['n']} questions. Settings: {settings}. "
+        f"Started {run['started']}, took {run['duration_s'] / 60:.1f} min. "
+        f"Commit `{run.get('commit') or '?'}`."
+    )
+
+
+def _category_table(by_category: dict[str, dict[str, Any]]) -> list[str]:
+    cols = [
+        ("", "accuracy", "accuracy", "%"),
+        ("answers", "fact_recall", "fact recall", "%"),
+        ("retrieval", "hit@3", "hit@3", "%"),
+        ("retrieval", "fact_in_context", "fact in context", "%"),
+        ("abstention", "false_refusal_rate", "false refusals", "%"),
+        ("citations", "citation_precision", "citation precision", "%"),
+        ("cost", "latency_p50_s", "latency p50", "s"),
+    ]
+    lines = [
+        "| category | n | " + " | ".join(c[2] for c in cols) + " |",
+        "| --- | ---: |" + " ---: |" * len(cols),
+    ]
+    for name, sec in by_category.items():
+        cells = " | ".join(fmt(figure(sec, g, k), u) for g, k, _, u in cols)
+        lines.append(f"| {name} | {sec['n']} | {cells} |")
+    return lines
+
+
+def _diagnosis_table(counts: dict[str, int]) -> list[str]:
+    lines = ["| diagnosis | questions | meaning |", "| --- | ---: | --- |"]
+    lines += [f"| {d} | {counts[d]} | {MEANINGS[d]} |" for d in DIAGNOSES if counts.get(d)]
+    return lines
+
+
+def _badness(row: Row) -> tuple:
+    return (row["fact_recall"] if row["answerable"] else 0.0, DIAGNOSES.index(row["diagnosis"]), row["id"])
+
+
+def _short(text: str, n: int = 90) -> str:
+    text = " ".join(text.split()).replace("|", "\\|")
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _failure_table(failures: list[Row]) -> list[str]:
+    if not failures:
+        return ["Every question passed."]
+    lines = ["| id | category | diagnosis | fact recall | answer |", "| --- | --- | --- | ---: | --- |"]
+    for r in failures:
+        recall = fmt(r["fact_recall"], "%") if r["answerable"] else "–"
+        answer = _short(r["error"] or r["answer"])
+        lines.append(f"| `{r['id']}` | {r['category']} | {r['diagnosis']} | {recall} | {answer} |")
+    return lines
+
+
+def _facts_line(row: Row) -> str:
+    if not row["expected"]:
+        return "none (the articles do not answer this: the right answer is a refusal)"
+    marks = []
+    for aliases, found, ctx in zip(row["expected"], row["facts_found"], row["facts_in_context"]):
+        state = "found" if found else ("in prompt, not in answer" if ctx else "not in prompt")
+        marks.append(f"{' / '.join(aliases)} ({state})")
+    return "; ".join(marks)
+
+
+def _failure_detail(i: int, row: Row) -> list[str]:
+    lines = [
+        f"### {i}. `{row['id']}` ({row['category']}): {row['diagnosis']}\n",
+        f"- **Question:** {row['question']}",
+    ]
+    for turn in row["history"]:
+        lines.append(f"- **History ({turn['role']}):** {_short(turn['content'], 200)}")
+    if row.get("standalone_question") and row["standalone_question"] != row["question"]:
+        lines.append(f"- **Rewritten as:** {row['standalone_question']}")
+    lines.append(f"- **Expected facts:** {_facts_line(row)}")
+    lines.append(f"- **Sources:** {', '.join(row['sources']) or 'none'}")
+    lines.append(f"- **Answer:** {row['error'] or row['answer']}")
+    if row.get("raw_answer") and row["raw_answer"].strip() != row["answer"].strip():
+        lines.append(f"- **Model wrote (before the citation check):** {_short(row['raw_answer'], 300)}")
+    for c in row["citations"]:
+        also = f" (also {', '.join(c['doc_ids'][1:])})" if len(c["doc_ids"]) > 1 else ""
+        lines.append(f"- **[{c['n']}]** {c['doc_id']}{also}: {_short(c['quote'], 200)}")
+    lines.append(f"- **Retrieved:** {', '.join(row['retrieved']) or 'nothing'}")
+    if row.get("note"):
+        lines.append(f"- **Note:** {row['note']}")
+    return lines + [""]

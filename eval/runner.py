@@ -1,0 +1,193 @@
+"""Run gold questions through the real answering service, in-process.
+
+The same call the UI makes (``build(Settings(**overrides)).service.ask``), so a
+figure here is a figure of the product. The corpus is ingested into an index
+of the eval's own (under ``<data_dir>/eval-index/``) keyed by everything that
+shapes the index, so a run never measures a stale index built with other
+chunking, and never mixes in articles a user uploaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from eval.gold import GoldItem
+from eval.scoring import Row, score_row
+from rag.errors import IndexMissing, ModelUnavailable, RagError
+from rag.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class EvalError(Exception):
+    """Bad eval input (settings, paths, thresholds); the message says what to fix."""
+
+
+# Settings that change what is stored in the index: an override needs its own index.
+INDEX_SHAPING = ("chunk_chars", "embedding_model")
+# Settings the loaded generator / embedder depend on: a variant may reuse them only if these match.
+LLM_SETTINGS = ("llm_backend", "model_path", "model_dir", "n_ctx", "n_threads", "n_batch") + tuple(
+    f"openai_{k}" for k in ("base_url", "model", "api_key")
+)
+EMBEDDER_SETTINGS = ("embedding_model", "embed_batch_size")
+
+
+def parse_overrides(pairs: list[str]) -> dict[str, str]:
+    """``["top_k=4", ...]`` -> ``{"top_k": "4"}``; unknown setting names are refused by name."""
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip().lower().removeprefix("rag_")
+        if not sep or not key:
+            raise EvalError(f"--set {pair!r}: expected KEY=VALUE, e.g. --set top_k=4")
+        if key not in Settings.model_fields:
+            raise EvalError(f"--set {pair!r}: no setting named {key!r} (see: python -m rag settings)")
+        out[key] = value.strip()
+    return out
+
+
+def make_settings(overrides: dict[str, str]) -> Settings:
+    try:
+        return Settings(**overrides)
+    except ValidationError as err:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors())
+        raise EvalError(f"invalid setting: {problems}") from None
+
+
+def eval_index_dir(settings: Settings, corpus: Path) -> Path:
+    shape = json.dumps([str(corpus.resolve())] + [str(getattr(settings, k)) for k in INDEX_SHAPING])
+    return settings.data_dir / "eval-index" / hashlib.sha256(shape.encode()).hexdigest()[:12]
+
+
+def open_rag(settings: Settings, corpus: Path | None, reuse=None):  # noqa: ANN001, ANN201 - rag.factory.Rag
+    """Build the product for ``settings``; with a corpus, sync it into the eval's own index first.
+
+    ``reuse`` is an earlier Rag whose loaded model and embedder are shared when
+    the settings they depend on are the same (a compare run loads them once).
+    """
+    from rag.factory import build
+
+    if corpus is not None:
+        if not corpus.is_dir():
+            raise EvalError(f"--corpus {corpus}: not a folder of articles")
+        settings = settings.model_copy(update={"data_dir": eval_index_dir(settings, corpus)})
+    llm = embedder = None
+    if reuse is not None:
+        same = lambda keys: all(getattr(settings, k) == getattr(reuse.settings, k) for k in keys)  # noqa: E731
+        llm = reuse.service.llm if same(LLM_SETTINGS) else None
+        embedder = reuse.ingestor.embedder if same(EMBEDDER_SETTINGS) else None
+    rag = build(settings, llm=llm, embedder=embedder)
+    if corpus is not None:
+        report = rag.ingestor.ingest_path(corpus, progress=True)
+        if report.added or report.updated or report.removed:
+            log.warning("eval index %s: %s", settings.data_dir, report.summary())
+        if not rag.store.articles():
+            raise EvalError(f"--corpus {corpus}: no articles could be ingested ({report.summary()})")
+    return rag
+
+
+def predict(rag, item: GoldItem) -> Row:  # noqa: ANN001 - rag.factory.Rag
+    """Ask one gold question; a per-question failure is recorded in the row, not raised."""
+    row: Row = {
+        "id": item.id,
+        "category": item.kind,
+        "question": item.question,
+        "history": [t.model_dump() for t in item.history],
+        "answerable": item.answerable,
+        "expected": item.answers,
+        "sources": item.sources,
+        "note": item.note,
+        "error": None,
+    }
+    started = time.perf_counter()
+    try:
+        result = rag.service.ask(item.question, row["history"])
+    except (IndexMissing, ModelUnavailable):
+        raise  # nothing else can succeed either
+    except RagError as err:
+        row.update(_empty_answer(), error=str(err), latency_s=time.perf_counter() - started)
+        return score_row(row)
+    row.update(_answer_fields(result), latency_s=time.perf_counter() - started)
+    return score_row(row)
+
+
+def _empty_answer() -> dict[str, Any]:
+    return dict(
+        standalone_question="",
+        answer="",
+        raw_answer="",
+        abstained=False,
+        citations=[],
+        retrieved=[],
+        passages=[],
+        sentences=[],
+        unsupported=[],
+        prompt_tokens=0,
+        completion_tokens=0,
+        timings={},
+    )
+
+
+def _answer_fields(result) -> dict[str, Any]:  # noqa: ANN001 - rag.types.Answer
+    return dict(
+        standalone_question=result.standalone_question,
+        answer=result.answer,
+        raw_answer=result.raw_answer,
+        abstained=result.abstained,
+        citations=[
+            {
+                "n": c.n,
+                "doc_id": c.doc_id,
+                "doc_ids": c.doc_ids,
+                "quote": c.quote,
+                "quotes": [s.quote for s in c.supports[1:]],
+            }
+            for c in result.citations
+        ],
+        retrieved=result.retrieved,
+        passages=[
+            {"n": p.n, "doc_ids": p.doc_ids, "score": round(p.score, 4), "text": p.text}
+            for p in result.passages
+        ],
+        sentences=[
+            {"text": s.sentence, "cites": s.cites, "supported": s.supported} for s in result.sentences
+        ],
+        unsupported=result.unsupported,
+        prompt_tokens=result.prompt_tokens,
+        completion_tokens=result.completion_tokens,
+        timings=result.timings.model_dump(),
+    )
+
+
+def warm_up(rag, item: GoldItem) -> float:  # noqa: ANN001 - rag.factory.Rag
+    """Load the models and fill llama.cpp's prompt cache with one untimed question.
+
+    Otherwise the first question's latency holds the model load (tens of seconds)
+    and the latency figures describe start-up, not answering.
+    """
+    started = time.perf_counter()
+    try:
+        rag.service.ask(item.question)
+    except (IndexMissing, ModelUnavailable):
+        raise
+    except RagError:
+        pass  # the real run records this question's error
+    return time.perf_counter() - started
+
+
+def run_items(rag, items: list[GoldItem], progress: bool = True, label: str = "Evaluating") -> list[Row]:  # noqa: ANN001
+    from tqdm import tqdm
+
+    rows: list[Row] = []
+    with tqdm(items, desc=label, unit="q", disable=not progress) as bar:
+        for item in bar:
+            rows.append(predict(rag, item))
+            bar.set_postfix(correct=f"{sum(r['correct'] for r in rows)}/{len(rows)}")
+    return rows

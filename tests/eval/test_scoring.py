@@ -1,0 +1,128 @@
+"""Per-question scoring, diagnoses and the aggregate sections, on hand-made rows."""
+
+import pytest
+
+from eval.scoring import aggregate, score_row
+
+QUOTE = "CBP detained 242,000 migrants in November."
+
+
+def make_row(**fields):
+    row = dict(
+        id="q",
+        category="number",
+        question="How many?",
+        history=[],
+        answerable=True,
+        expected=[["242,000"]],
+        sources=["a"],
+        note=None,
+        error=None,
+        answer="CBP detained 242,000 migrants [1].",
+        abstained=False,
+        citations=[{"n": 1, "doc_id": "a", "doc_ids": ["a", "b"], "quote": QUOTE}],
+        retrieved=["a", "b"],
+        passages=[{"n": 1, "doc_ids": ["a", "b"], "score": 0.9, "text": QUOTE}],
+        sentences=[{"text": "CBP detained 242,000 migrants [1].", "cites": [1], "supported": True}],
+        latency_s=2.0,
+        prompt_tokens=300,
+        completion_tokens=12,
+    )
+    row.update(fields)
+    return score_row(row)
+
+
+def test_correct_answer():
+    row = make_row()
+    assert row["fully_correct"] and row["correct"] and row["diagnosis"] == "ok"
+    assert row["facts_found"] == ["242,000"] and row["facts_supported"] == [True]
+    assert row["cited_doc_ids"] == ["a", "b"]
+    assert row["citation_precision"] == 0.5 and row["citation_recall"] == 1.0
+
+
+def test_fact_found_but_not_in_the_cited_passage_is_unsupported():
+    other = [{"n": 2, "doc_id": "b", "quote": "The talks were productive."}]
+    row = make_row(citations=other)
+    assert row["fully_correct"] and row["facts_supported"] == [False]
+
+
+@pytest.mark.parametrize(
+    ("fields", "diagnosis"),
+    [
+        (
+            dict(answer="I could not find that in the articles.", abstained=True, citations=[]),
+            "over-abstention",
+        ),
+        (dict(answer="They detained many people [1]."), "wrong or incomplete answer"),
+        (dict(retrieved=["c"], passages=[], answer="No idea.", abstained=True), "retrieval miss"),
+        (
+            dict(passages=[{"n": 1, "doc_ids": ["a"], "score": 0.5, "text": "Talks."}], answer="x"),
+            "fact not in context",
+        ),
+        (dict(error="The question is empty", answer="", citations=[]), "error"),
+    ],
+)
+def test_diagnosis_of_a_failed_answerable_question(fields, diagnosis):
+    row = make_row(**fields)
+    assert not row["correct"]
+    assert row["diagnosis"] == diagnosis
+
+
+def test_unanswerable_question():
+    refused = make_row(
+        answerable=False, expected=[], sources=[], answer="I could not find that.", abstained=True
+    )
+    assert refused["correct"] and refused["diagnosis"] == "ok" and refused["token_f1"] is None
+    answered = make_row(answerable=False, expected=[], sources=[])
+    assert not answered["correct"] and answered["diagnosis"] == "answered unanswerable"
+    assert answered["citation_precision"] is None  # no sources to judge citations by
+
+
+def test_aggregate_figures():
+    rows = [
+        make_row(id="right", latency_s=1.0),
+        make_row(
+            id="half",
+            category="list",
+            expected=[["242,000"], ["El Paso"]],
+            retrieved=["b", "a"],
+            latency_s=3.0,
+            sentences=[
+                {"text": "242,000 [1].", "cites": [1], "supported": True},
+                {"text": "Unrelated.", "cites": [], "supported": False},
+            ],
+        ),
+        make_row(
+            id="refused-ok",
+            category="unanswerable",
+            answerable=False,
+            expected=[],
+            sources=[],
+            answer="I could not find that.",
+            abstained=True,
+            citations=[],
+            latency_s=5.0,
+            prompt_tokens=0,
+        ),
+        make_row(
+            id="refused-wrong", answer="I could not find that.", abstained=True, citations=[], latency_s=7.0
+        ),
+    ]
+    metrics = aggregate(rows)
+    o = metrics["overall"]
+    assert (o["n"], o["n_answerable"], o["n_unanswerable"]) == (4, 3, 1)
+    assert o["accuracy"] == 0.5  # right + refused-ok
+    assert o["answers"]["fact_recall"] == pytest.approx((1 + 0.5 + 0) / 3)
+    assert o["answers"]["fully_correct"] == pytest.approx(1 / 3)
+    assert o["retrieval"]["hit@1"] == pytest.approx(2 / 3)  # "half" ranks b first
+    assert o["retrieval"]["mrr"] == pytest.approx((1 + 0.5 + 1) / 3)
+    assert o["abstention"]["refusal_precision"] == 0.5 and o["abstention"]["refusal_recall"] == 1.0
+    assert o["abstention"]["false_refusal_rate"] == pytest.approx(1 / 3)
+    assert o["citations"]["cited_sentence_rate"] == pytest.approx(2 / 3)  # over the 3 answered sentences
+    assert o["citations"]["supported_fact_rate"] == 1.0
+    assert o["cost"]["latency_p50_s"] == 4.0 and o["cost"]["prompt_tokens_p50"] == 300
+    # "half" misses El Paso, which no passage holds
+    assert o["diagnoses"] == {"ok": 2, "fact not in context": 1, "over-abstention": 1}
+    assert set(metrics["by_category"]) == {"number", "list", "unanswerable"}
+    assert metrics["by_category"]["unanswerable"]["answers"]["fact_recall"] is None
+    assert metrics["by_category"]["number"]["accuracy"] == 0.5
