@@ -1,0 +1,147 @@
+"""HTML for answers in the chat: cited sentences, source cards with the quote in its paragraph.
+
+Everything taken from the model or an article is escaped; the only markup is ours.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from html import escape
+from pathlib import Path
+
+from rag.errors import BadArticle
+from rag.ingest.reader import SUPPORTED, decode
+from rag.ingest.text import MappedText, html_to_text
+from rag.types import Answer, ArticleMeta, Citation, Passage
+
+_CONTEXT_CHARS = 700  # paragraph text kept on each side of a quote, at most
+_MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def passage_in_context(meta: ArticleMeta | None, start: int, end: int, quote: str, max_bytes: int) -> tuple:
+    """``(before, quote, after)``: the paragraph of the article file around ``[start, end)``.
+
+    Falls back to ``("", quote, "")`` when the file is gone, unreadable, too large,
+    or no longer holds the quote at those offsets (it changed since indexing).
+    """
+    fallback = ("", quote, "")
+    path = Path(meta.path) if meta and meta.path else None
+    try:
+        if path is None or not path.is_file() or path.stat().st_size > max_bytes:
+            return fallback
+        raw = decode(path.read_bytes(), path.name)
+    except (OSError, BadArticle):
+        return fallback
+    kind = SUPPORTED.get(path.suffix.lower())
+    # Offsets are into the file; for HTML, map them onto its visible text.
+    mapped = html_to_text(raw) if kind == "html" else MappedText.identity(raw)
+    i = bisect_left(mapped.offsets, start, hi=len(mapped.text))
+    j = bisect_left(mapped.offsets, end, lo=i, hi=len(mapped.text))
+    text = mapped.text
+    if _norm(text[i:j]) != _norm(quote):
+        return fallback
+    lo, hi = _paragraph(text, i, j)
+    before, after = text[lo:i], text[j:hi]
+    if len(before) > _CONTEXT_CHARS:
+        before = "… " + before[-_CONTEXT_CHARS:].split(" ", 1)[-1]
+    if len(after) > _CONTEXT_CHARS:
+        after = after[:_CONTEXT_CHARS].rsplit(" ", 1)[0] + " …"
+    return before.lstrip(), text[i:j], after.rstrip()
+
+
+def _paragraph(text: str, i: int, j: int) -> tuple[int, int]:
+    """Bounds of the paragraph holding ``text[i:j]``: blank lines, else line breaks if that is long."""
+    for sep in (r"\n\s*\n", r"\n"):
+        starts = [m.end() for m in re.finditer(sep, text[:i])]
+        lo = starts[-1] if starts else 0
+        m = re.compile(sep).search(text, j)
+        hi = m.start() if m else len(text)
+        if hi - lo <= 3 * _CONTEXT_CHARS:
+            break
+    return lo, hi
+
+
+def streaming_html(text: str) -> str:
+    """The answer while it is being generated."""
+    return f'<div class="rag-answer rag-streaming">{escape(text)}<span class="rag-cursor">▍</span></div>'
+
+
+def notice_html(message: str, kind: str = "error") -> str:
+    return f'<div class="rag-notice rag-{kind}">{escape(message)}</div>'
+
+
+def answer_html(
+    answer: Answer, articles: dict[str, ArticleMeta], max_bytes: int, show_passages: bool = False
+) -> str:
+    """The final answer: text with [n] markers, unsupported sentences marked, sources, timings."""
+    if answer.abstained:
+        body = notice_html(answer.answer + " (no passage in the articles supports an answer)", "abstained")
+    else:
+        body = f'<div class="rag-answer">{_sentences_html(answer)}</div>'
+        if answer.unsupported:
+            body += notice_html(
+                f"{len(answer.unsupported)} sentence(s) marked ⚠ are not supported by the sources they cite.",
+                "warning",
+            )
+        cards = "".join(_source_card(c, articles, max_bytes) for c in answer.citations)
+        body += f'<div class="rag-sources"><div class="rag-label">Sources</div>{cards}</div>'
+    if show_passages and answer.passages:
+        items = "".join(_passage_item(p) for p in answer.passages)
+        body += (
+            f'<details class="rag-passages"><summary>Retrieved passages ({len(answer.passages)})</summary>'
+            f"<ol>{items}</ol></details>"
+        )
+    return body + f'<div class="rag-timings">{escape(timing_line(answer))}</div>'
+
+
+def timing_line(answer: Answer) -> str:
+    t = answer.timings
+    parts = [f"retrieval {t.retrieval_s:.2f} s", f"generation {t.generation_s:.1f} s"]
+    if t.rewrite_s:
+        parts.insert(0, f"follow-up rewrite {t.rewrite_s:.1f} s")
+    used = len(answer.passages)
+    cited = len(answer.citations)
+    return " · ".join(parts) + f" · {used} passage{'s' * (used != 1)} used, {cited} cited"
+
+
+def _sentences_html(answer: Answer) -> str:
+    if not answer.sentences:
+        return _markers(escape(answer.answer))
+    out = []
+    for s in answer.sentences:
+        html = _markers(escape(s.sentence))
+        if not s.supported:
+            html = f'<span class="rag-unsupported" title="Not supported by the cited sources">⚠ {html}</span>'
+        out.append(html)
+    return " ".join(out)
+
+
+def _markers(html: str) -> str:
+    return _MARKER.sub(r'<span class="rag-cite">[\1]</span>', html)
+
+
+def _source_card(c: Citation, articles: dict[str, ArticleMeta], max_bytes: int) -> str:
+    meta = articles.get(c.doc_id)
+    before, quote, after = passage_in_context(meta, c.start, c.end, c.quote, max_bytes)
+    title = (meta.title if meta else "") or c.title or c.doc_id
+    facts = [x for x in ((meta.source, meta.date) if meta else ()) if x]
+    others = [d for d in c.doc_ids if d != c.doc_id]
+    also = f'<div class="rag-also">Also stated in: {escape(", ".join(others))}</div>' if others else ""
+    return (
+        '<details class="rag-source">'
+        f'<summary><span class="rag-cite">[{c.n}]</span> <span class="rag-title">{escape(title)}</span>'
+        f'<span class="rag-meta">{escape(" · ".join(facts))}</span>'
+        f'<code class="rag-doc">{escape(c.doc_id)}</code></summary>'
+        f'<p class="rag-paragraph">{escape(before)} <mark>{escape(quote)}</mark> {escape(after)}</p>'
+        f"{also}</details>"
+    )
+
+
+def _passage_item(p: Passage) -> str:
+    docs = ", ".join(p.doc_ids)
+    return f'<li value="{p.n}">{escape(p.text)} <code>{escape(docs)}</code> ({p.score:.2f})</li>'
