@@ -96,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        print("interrupted: the questions answered so far are in predictions.jsonl", file=sys.stderr)
         return 130
 
 
@@ -139,7 +140,7 @@ def evaluate(
     started, t0 = datetime.now().isoformat(timespec="seconds"), time.perf_counter()
     rag = open_rag(settings, corpus, reuse=reuse)
     warmup_s = warm_up(rag, items[0])
-    rows = run_items(rag, items, progress=progress, label=label)
+    rows = run_items(rag, items, progress=progress, label=label, sink=out / "predictions.jsonl")
     metrics = aggregate(rows)
     metrics["run"] = {
         "gold": str(gold_path),

@@ -9,6 +9,7 @@ chunking, and never mixes in articles a user uploaded.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -182,12 +183,25 @@ def warm_up(rag, item: GoldItem) -> float:  # noqa: ANN001 - rag.factory.Rag
     return time.perf_counter() - started
 
 
-def run_items(rag, items: list[GoldItem], progress: bool = True, label: str = "Evaluating") -> list[Row]:  # noqa: ANN001
+def run_items(
+    rag,  # noqa: ANN001 - rag.factory.Rag
+    items: list[GoldItem],
+    progress: bool = True,
+    label: str = "Evaluating",
+    sink: Path | None = None,
+) -> list[Row]:
+    """Answer every item; each row is also appended to ``sink`` as it completes, so an
+    interrupted run keeps what it measured."""
     from tqdm import tqdm
 
     rows: list[Row] = []
-    with tqdm(items, desc=label, unit="q", disable=not progress) as bar:
+    with contextlib.ExitStack() as stack:
+        fh = stack.enter_context(sink.open("w", encoding="utf-8")) if sink else None
+        bar = stack.enter_context(tqdm(items, desc=label, unit="q", disable=not progress))
         for item in bar:
             rows.append(predict(rag, item))
+            if fh:
+                fh.write(json.dumps(rows[-1], ensure_ascii=False) + "\n")
+                fh.flush()
             bar.set_postfix(correct=f"{sum(r['correct'] for r in rows)}/{len(rows)}")
     return rows

@@ -158,3 +158,26 @@ def test_index_shaping_overrides_get_their_own_index(tmp_path):
     assert parse_overrides(["RAG_TOP_K=4", "context_tokens = 300"]) == {"top_k": "4", "context_tokens": "300"}
     with pytest.raises(EvalError):
         parse_overrides(["=4"])
+
+
+def test_an_interrupted_run_keeps_the_rows_it_measured(tmp_path):
+    from types import SimpleNamespace
+
+    from eval.gold import GoldItem
+    from eval.runner import run_items
+    from rag.types import Answer
+
+    def ask(question, history):
+        if question == "second":
+            raise KeyboardInterrupt
+        return Answer(question=question, standalone_question=question, answer="242,000 [1].", abstained=False)
+
+    items = [
+        GoldItem(id=q, question=q, answers=[["242,000"]], sources=["a"], answerable=True)
+        for q in ("first", "second")
+    ]
+    sink = tmp_path / "predictions.jsonl"
+    with pytest.raises(KeyboardInterrupt):
+        run_items(SimpleNamespace(service=SimpleNamespace(ask=ask)), items, progress=False, sink=sink)
+    rows = [json.loads(line) for line in sink.read_text().splitlines()]
+    assert [r["id"] for r in rows] == ["first"] and rows[0]["fact_recall"] == 1.0
