@@ -132,9 +132,13 @@ class Ingestor:
         return True
 
     def _commit(self, parsed: list[ParsedArticle], report: IngestReport, progress: bool) -> None:
+        from tqdm import tqdm
+
         vectors = self._embed([c.text for a in parsed for c in a.chunks], progress)
         offset = 0
-        for article in parsed:
+        # Writing is the slow half with a Chroma server, and an interrupted ingest is safe to
+        # re-run, so show how far it got.
+        for article in tqdm(parsed, unit="article", desc="Indexing", disable=not progress or not parsed):
             n = len(article.chunks)
             sha = article.meta.sha256
             self.store.add_chunks(article.chunks, vectors[offset : offset + n], sha)
