@@ -7,6 +7,8 @@ import logging
 import sys
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from rag.errors import RagError
 from rag.settings import Settings
 from rag.types import Answer, Turn
@@ -14,6 +16,7 @@ from rag.types import Answer, Turn
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m rag", description=__doc__)
+    p.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected error")
     sub = p.add_subparsers(dest="cmd", required=True)
     ing = sub.add_parser("ingest", help="index a folder (or file) of .txt/.md/.html articles")
     ing.add_argument("path", nargs="?", default="seeds", help="folder or file (default: seeds)")
@@ -37,6 +40,22 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except ValidationError as err:  # a RAG_* variable with a value of the wrong type
+        problems = "; ".join(f"RAG_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in err.errors())
+        print(f"error: invalid setting: {problems}", file=sys.stderr)
+        return 2
+    except OSError as err:  # a folder or file that cannot be read or written
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except Exception as err:
+        # Users get one line, never a traceback; --debug shows it for a bug report.
+        if args.debug:
+            raise
+        print(
+            f"error: unexpected {type(err).__name__}: {err} (a bug: rerun with --debug and report it)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:

@@ -203,7 +203,13 @@ def open_store(settings: Settings) -> VectorStore:
             ) from None
         where = f"http://{settings.chroma_host}:{settings.chroma_port}"
     else:
-        settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise RagError(
+                f"The data directory {settings.data_dir} cannot be used ({err.strerror or err}); "
+                "set RAG_DATA_DIR to a folder you can write to."
+            ) from None
         where = str(settings.chroma_dir)
         try:
             client = chromadb.PersistentClient(path=where, settings=chroma_settings)

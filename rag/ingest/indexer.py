@@ -50,7 +50,8 @@ class IngestReport:
             f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
             f"{len(self.removed)} removed, {len(self.skipped)} skipped ({self.chunks} chunks embedded)"
         )
-        text += "".join(f"\n  skipped {name}: {why}" for name, why in self.skipped)
+        # Reasons usually start with the file name already; say it once.
+        text += "".join(f"\n  skipped {name}: {why.removeprefix(name + ': ')}" for name, why in self.skipped)
         if self.ignored:
             shown = ", ".join(self.ignored[:5]) + (", ..." if len(self.ignored) > 5 else "")
             kinds = ", ".join(sorted(SUPPORTED))
