@@ -44,7 +44,7 @@ CSS = """
 .rag-source { border: 1px solid var(--border-color-primary); border-radius: 6px; margin: 6px 0;
   padding: 4px 8px; }
 .rag-source summary { cursor: pointer; }
-.rag-title { font-weight: 600; }
+.rag-title { font-size: 1.02em; }
 .rag-meta { margin-left: 8px; opacity: .75; font-size: 0.9em; }
 .rag-doc { margin-left: 8px; font-size: 0.75em; opacity: .7; }
 .rag-paragraph { font-size: 0.92em; margin: 6px 0; }
@@ -177,7 +177,14 @@ def build_blocks(web: Web) -> gr.Blocks:
 
 def _chat_tab(ui: ChatUI, s: Settings) -> None:
     turns, shown = gr.State([]), gr.State([])
-    chatbot = gr.Chatbot(label="Chat", height=520, elem_id="chat", feedback_options=None, buttons=["copy"])
+    chatbot = gr.Chatbot(
+        label="Chat",
+        height=520,
+        elem_id="chat",
+        feedback_options=None,
+        buttons=["copy"],
+        placeholder="Ask a question about the articles, or click an example below.",
+    )
     with gr.Row():
         box = gr.Textbox(
             placeholder="Ask about the articles, e.g. Where did Blinken meet López Obrador?",
@@ -203,6 +210,8 @@ def _chat_tab(ui: ChatUI, s: Settings) -> None:
             ui.respond, inputs, outputs, api_visibility="private", concurrency_limit=None
         )
     clear.click(lambda: ([], [], [], ""), None, outputs, api_visibility="private")
+    # The chatbot's own trash button empties the display only; the history must go with it.
+    chatbot.clear(lambda: ([], []), None, [turns, shown], api_visibility="private")
 
 
 def _library_tab(ui: ChatUI, s: Settings) -> tuple:
