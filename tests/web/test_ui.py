@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from gradio_client import Client
 
 from rag.web.deps import Web
@@ -86,3 +87,21 @@ def test_gradio_client_can_ask_and_chat(settings, seeds_copy):
         chat, _ = client.predict(QUESTION, 6, 8, False, api_name="/chat")
         html = " ".join(block["text"] for block in chat[-1]["content"])  # Gradio 6: a list of blocks
         assert "National Palace" in html and "rag-source" in html
+
+
+def test_a_busy_model_is_a_message_in_the_chat(settings, seeds_copy):
+    web = Web.of(fake_build(settings.model_copy(update={"max_queue": 0}), seeds_copy))
+    held = web.gate.stream(web.rag.service, QUESTION)  # another user's question holds the model
+    shown, turns, *_ = _ask(ChatUI(web), QUESTION, [], [])[-1]
+    held.close()
+    assert "rag-error" in shown[-1]["content"] and "busy" in shown[-1]["content"] and turns == []
+
+
+def test_logins_protect_the_page_but_not_the_keyed_api(settings, seeds_copy):
+    locked = settings.model_copy(update={"auth": "ann:pw1", "api_key": "k"})
+    with TestClient(create_app(fake_build(locked, seeds_copy))) as c:
+        assert c.get("/config").status_code == 401  # Gradio's config needs a login
+        assert c.post("/login", data={"username": "ann", "password": "wrong"}).status_code == 400
+        assert c.post("/login", data={"username": "ann", "password": "pw1"}).status_code == 200
+        assert c.get("/config").status_code == 200
+        assert c.get("/api/articles", headers={"Authorization": "Bearer k"}).json()["count"] == 5
