@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from rag.factory import Rag, build
 from rag.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,3 +22,18 @@ def seeds_copy(tmp_path: Path) -> Path:
     target = tmp_path / "articles"
     shutil.copytree(SEEDS, target)
     return target
+
+
+# One real pipeline per test session, shared by every e2e test (the model loads once):
+# packaged model, real embedder, real Chroma on disk with seeds/ ingested.
+@pytest.fixture(scope="session")
+def real_settings(tmp_path_factory) -> Settings:
+    return Settings(data_dir=tmp_path_factory.mktemp("e2e") / "data")
+
+
+@pytest.fixture(scope="session")
+def real_rag(real_settings) -> Rag:
+    rag = build(real_settings)
+    report = rag.ingestor.ingest_path(SEEDS)
+    assert len(report.added) == 5
+    return rag

@@ -13,7 +13,6 @@ from rag.components.llm import LLM, Message, Usage
 from rag.factory import Rag, build
 from rag.settings import Settings
 from rag.web.server import create_app
-from tests.e2e.conftest import real_rag, real_settings  # noqa: F401 - the real product, shared
 from tests.fakes import HashEmbedder, ScriptedLLM, cite_source_with
 from tests.web.live import serving
 
@@ -60,7 +59,7 @@ def client(fake_rag) -> Iterator[TestClient]:
 
 
 @pytest.fixture(scope="session")
-def real_url(real_rag) -> Iterator[str]:  # noqa: F811 - the imported fixture
+def real_url(real_rag) -> Iterator[str]:
     """The whole app (API and UI) with the real model and a real Chroma index of seeds/."""
     with serving(create_app(real_rag)) as url:
         yield url
