@@ -1,0 +1,140 @@
+"""The printed table: the same figures as the JSON, for a person."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _s(value: float | None, unit: str = "s", digits: int = 2) -> str:
+    return "-" if value is None else f"{value:.{digits}f}{unit}"
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.0f}%"
+
+
+def _row(label: str, *cells: str) -> str:
+    return f"  {label:<34}" + "".join(f"{c:>12}" for c in cells)
+
+
+def latency_lines(summary: dict[str, Any], title: str) -> list[str]:
+    lines = [title, _row("", "p50", "p95")]
+    for key, label in (
+        ("total_s", "total"),
+        ("first_token_s", "time to first token"),
+        ("retrieval_s", "retrieval"),
+        ("rewrite_s", "follow-up rewrite (follow-ups)"),
+        ("prompt_eval_s", "prompt evaluation"),
+        ("generation_s", "generation"),
+        ("other_s", "other (checks, Python)"),
+    ):
+        st = summary.get(key) or {}
+        lines.append(_row(label, _s(st.get("p50")), _s(st.get("p95"))))
+    for key, label in (
+        ("answer_prompt_tokens", "prompt tokens (answer call)"),
+        ("evaluated_tokens", "  of which evaluated"),
+        ("cached_tokens", "  of which reused from cache"),
+        ("completion_tokens", "completion tokens"),
+    ):
+        st = summary.get(key) or {}
+        lines.append(_row(label, _s(st.get("p50"), "", 0), _s(st.get("p95"), "", 0)))
+    lines.append(
+        _row(
+            "recall / refused unanswerable",
+            _s(summary.get("recall"), "", 3),
+            _pct(summary.get("abstained_unanswerable")),
+        )
+    )
+    over = summary.get("overhead")
+    if over:
+        lines.append(
+            _row(
+                "overhead vs llama.cpp alone",
+                _s(over["per_question"]["p50"], "x"),
+                _s(over["ratio_of_totals"], "x (sum)"),
+            )
+        )
+        lines.append(_row("llama.cpp alone, same prompts", _s(over["raw_total_s"]["p50"]), ""))
+    return lines
+
+
+def tutorial_lines(tut: dict[str, Any]) -> list[str]:
+    ours, base = tut["ours"], tut["tutorial"]
+    lines = [f"Side by side on the same {base['n']} questions", _row("", "ours", "tutorial")]
+    lines.append(_row("p50 total", _s(ours["total_s"]["p50"]), _s(base["total_s"]["p50"])))
+    lines.append(_row("p95 total", _s(ours["total_s"]["p95"]), _s(base["total_s"]["p95"])))
+    lines.append(
+        _row("p50 time to first token", _s(ours["first_token_s"]["p50"]), _s(base["first_token_s"]["p50"]))
+    )
+    lines.append(
+        _row(
+            "p50 prompt tokens",
+            _s(ours["prompt_tokens"]["p50"], "", 0),
+            _s(base["prompt_tokens"]["p50"], "", 0),
+        )
+    )
+    lines.append(_row("fact recall (answerable)", _s(ours["recall"], "", 3), _s(base["recall"], "", 3)))
+    lines.append(
+        _row(
+            "refused unanswerable", _pct(ours["abstained_unanswerable"]), _pct(base["abstained_unanswerable"])
+        )
+    )
+    lines.append(
+        _row("refused answerable", _pct(ours["abstained_answerable"]), _pct(base["abstained_answerable"]))
+    )
+    lines.append(_row("speed-up at p50", _s(tut["speedup_p50"], "x"), ""))
+    return lines
+
+
+def section_lines(results: dict[str, Any]) -> list[str]:
+    lines: list[str] = []
+    ing = results.get("ingest")
+    if ing:
+        lines += [
+            f"Ingestion ({ing['articles']} articles, {ing['chunks']} chunks)",
+            _row("whole ingest", _s(ing["ingest_chunks_per_s"], " ch/s", 1)),
+            _row("sentence-transformers alone", _s(ing["encode_chunks_per_s"], " ch/s", 1)),
+            _row("ratio (ingest time / encode time)", _s(ing["ratio"], "x")),
+        ]
+    sc = results.get("scale")
+    if sc and "chunks" in sc:
+        re_ = sc.get("restart", {})
+        lines += [
+            f"Retrieval at scale ({sc['chunks']} chunks, vectors: {sc['vectors']})",
+            _row("", "p50", "p95"),
+            _row("hybrid retrieval", _s(sc["hybrid_s"]["p50"], "s", 3), _s(sc["hybrid_s"]["p95"], "s", 3)),
+            _row(
+                "retrieval + sentence selection",
+                _s(sc["retrieve_with_selection_s"]["p50"], "s", 3),
+                _s(sc["retrieve_with_selection_s"]["p95"], "s", 3),
+            ),
+            _row("index build", _s(sc["build_s"], "s", 0), _s(sc["build_chunks_per_s"], " ch/s", 0)),
+            _row("load chunks / build BM25", _s(sc["load_chunks_s"], "s", 1), _s(sc["bm25_build_s"], "s", 1)),
+            _row("restart: ready to retrieve", _s(re_.get("ready_s"), "s", 1), ""),
+            _row("restart: chunks re-embedded", str(re_.get("embedded_by_reingest", "-")), ""),
+        ]
+    cs = results.get("coldstart")
+    if cs:
+        cli, parts = cs.get("cli", {}), cs.get("breakdown", {})
+        lines += [
+            "Cold start (persisted index, assembled model)",
+            _row("python -m rag ask: first output", _s(cli.get("first_output_s"))),
+            _row("python -m rag ask: exit", _s(cli.get("exit_s"))),
+        ]
+        for key in ("import_s", "build_s", "snapshot_s", "first_embed_s", "model_load_s", "first_answer_s"):
+            lines.append(_row(f"  {key[:-2].replace('_', ' ')}", _s(parts.get(key))))
+    return lines
+
+
+def render(results: dict[str, Any]) -> str:
+    m = results["machine"]
+    lines = [
+        f"newsrag bench {results['date']} - {m['cores']} cores, {m['memory_gb']} GB, load {m['loadavg']}"
+    ]
+    if "latency" in results:
+        n = results["latency"]["summary"]["n"]
+        lines += latency_lines(results["latency"]["summary"], f"Answer latency over {n} gold questions")
+    if "tutorial" in results:
+        lines += tutorial_lines(results["tutorial"])
+    lines += section_lines(results)
+    return "\n".join(lines)
