@@ -7,6 +7,7 @@ are chosen in :func:`open_llm`, and their libraries are imported only there.
 from __future__ import annotations
 
 import ctypes
+import re
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -249,18 +250,28 @@ class _PrefixStore:
 
 
 class OpenAICompatLLM(LLM):
+    """Any OpenAI-compatible chat server: llama_cpp.server, llama.cpp's llama-server, vLLM, ...
+
+    Several app processes can share one such server (or a pool behind a proxy), which is
+    how the product runs for a team: the model is loaded once, not once per process.
+    """
+
     def __init__(self, base_url: str, model: str, api_key: str) -> None:
         try:
             from openai import OpenAI
         except ImportError:
             raise ModelUnavailable("The openai package is needed for RAG_LLM_BACKEND=openai.") from None
-        self.client = OpenAI(base_url=base_url, api_key=api_key, timeout=600)
+        # One retry covers a server restart; more would keep a user waiting on a dead server.
+        self.client = OpenAI(base_url=base_url, api_key=api_key, timeout=600, max_retries=1)
+        self.base_url = base_url.rstrip("/")
+        self.api_key = api_key
         self.model = model
 
     def stream(self, messages: list[Message], max_tokens: int, usage: Usage) -> Iterator[str]:
         import openai
 
         start = time.perf_counter()
+        pieces = 0
         try:
             events = self.client.chat.completions.create(
                 model=self.model,
@@ -277,13 +288,77 @@ class OpenAICompatLLM(LLM):
                 if event.choices and event.choices[0].delta.content:
                     if not usage.first_token_s:
                         usage.first_token_s = time.perf_counter() - start
+                    pieces += 1
                     yield event.choices[0].delta.content
-        except openai.APIConnectionError:
+        except openai.APIStatusError as err:
+            raise ModelUnavailable(self._status_message(err)) from None
+        except (openai.APIError, OSError) as err:  # refused, timed out, or dropped mid-answer
+            if pieces:
+                raise ModelUnavailable(
+                    f"The connection to the model server at {self.base_url} was lost mid-answer "
+                    f"({_cause(err)}); check that it is still running and ask again."
+                ) from None
             raise ModelUnavailable(
-                f"Cannot reach the model server at {self.client.base_url}; start it or fix "
-                "RAG_OPENAI_BASE_URL."
+                f"Cannot reach the model server at {self.base_url} ({_cause(err)}); start it "
+                "(python -m llama_cpp.server --model PATH --port PORT) or fix RAG_OPENAI_BASE_URL."
             ) from None
+        # Servers that do not report usage when streaming (llama_cpp.server is one).
+        usage.completion_tokens = usage.completion_tokens or pieces
+        usage.prompt_tokens = usage.prompt_tokens or self.count_prompt_tokens(messages)
         usage.total_s = time.perf_counter() - start
+
+    def count_prompt_tokens(self, messages: list[Message]) -> int:
+        """Prompt tokens, counted by the server's own tokenizer where it offers one.
+
+        llama_cpp.server exposes ``/extras/tokenize/count``; the messages are rendered in
+        ChatML, the template of the Qwen models used here. Elsewhere: ~4 characters a token.
+        """
+        import json
+        import urllib.request
+
+        text = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in messages)
+        text += "<|im_start|>assistant\n"
+        request = urllib.request.Request(
+            self.base_url.removesuffix("/v1") + "/extras/tokenize/count",
+            data=json.dumps({"input": text}).encode(),
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {self.api_key}"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return int(json.load(response)["count"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return len(text) // 4
+
+    def _status_message(self, err) -> str:  # noqa: ANN001 - openai.APIStatusError
+        where = f"The model server at {self.base_url}"
+        code = err.status_code
+        # The client prefixes "Error code: 500 - "; the status is said once below.
+        detail = " ".join(re.sub(r"^Error code: \d+ - ", "", str(err.message)).split())[:200]
+        if code in (401, 403):
+            return f"{where} refused the API key ({code}); set RAG_OPENAI_API_KEY to the key it expects."
+        if code == 404:
+            return (
+                f"{where} answered 404 ({detail}); check RAG_OPENAI_BASE_URL (it usually ends in /v1) "
+                f"and RAG_OPENAI_MODEL ({self.model!r})."
+            )
+        if code in (429, 503):
+            return f"{where} is busy ({code}); try again shortly, or start more model servers."
+        if code in (400, 413, 422):
+            return (
+                f"{where} rejected the request ({code}: {detail}); if the prompt is too long for its "
+                "context, lower RAG_CONTEXT_TOKENS or start the server with a larger --n_ctx."
+            )
+        return f"{where} failed ({code}: {detail}); see its log, and restart it if this repeats."
+
+
+def _cause(err: BaseException) -> str:
+    """The innermost reason, e.g. 'Connection refused', for a one-line message."""
+    for _ in range(10):  # chains are short; the bound only guards against a cycle
+        inner = err.__cause__ or err.__context__
+        if inner is None:
+            break
+        err = inner
+    return " ".join(str(err).split())[:200] or type(err).__name__
 
 
 def resolve_model_path(settings: Settings, progress: bool = True) -> Path:

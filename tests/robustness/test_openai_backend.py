@@ -1,0 +1,180 @@
+"""The OpenAI-compatible generator against a small scripted HTTP server on loopback.
+
+The server speaks the real wire format (server-sent events, chunked encoding), so the
+real ``openai`` client is exercised: usage reporting, every kind of server error, a
+connection refused and a connection lost mid-answer.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from rag.components.llm import OpenAICompatLLM, Usage
+from rag.errors import ModelUnavailable
+from tests.robustness.conftest import free_port
+
+MESSAGES = [
+    {"role": "system", "content": "Answer from the sources."},
+    {"role": "user", "content": "Sources:\n[1] CBP detained 242,000 migrants.\n\nQuestion: How many?"},
+]
+
+
+@dataclass
+class Script:
+    """What the scripted server does with the next requests."""
+
+    reply: list[str] = field(default_factory=lambda: ["CBP detained ", "242,000 migrants ", "[1]."])
+    usage: dict | None = None  # sent as a final chunk when set, as OpenAI and vLLM do
+    status: int = 200
+    drop_after: int | None = None  # close the connection after this many pieces
+    tokenizer: bool = True  # offer llama_cpp.server's /extras/tokenize/count
+    requests: list[dict] = field(default_factory=list)
+
+
+def _handler(script: Script) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args) -> None:  # keep test output quiet
+            pass
+
+        def _json(self, status: int, body: dict) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _chunk(self, data: bytes) -> None:
+            self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+            self.wfile.flush()
+
+        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            script.requests.append({"path": self.path, **body})
+            if self.path == "/extras/tokenize/count":
+                if not script.tokenizer:
+                    return self._json(404, {"detail": "Not Found"})
+                return self._json(200, {"count": len(body["input"].split())})
+            if script.status != 200:
+                return self._json(script.status, {"error": {"message": f"scripted {script.status}"}})
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for i, piece in enumerate(script.reply):
+                if script.drop_after is not None and i == script.drop_after:
+                    self.wfile.flush()
+                    self.connection.shutdown(2)  # no final chunk: the body is cut short
+                    self.close_connection = True
+                    return
+                self._chunk(_event({"content": piece}))
+            if script.usage:
+                self._chunk(b"data: " + json.dumps(_completion([], script.usage)).encode() + b"\n\n")
+            self._chunk(b"data: [DONE]\n\n")
+            self._chunk(b"")
+
+    return Handler
+
+
+def _completion(choices: list, usage: dict | None = None) -> dict:
+    return {"id": "x", "object": "chat.completion.chunk", "created": 0, "model": "m", "choices": choices,
+            "usage": usage}
+
+
+def _event(delta: dict) -> bytes:
+    choice = {"index": 0, "delta": delta, "finish_reason": None}
+    return b"data: " + json.dumps(_completion([choice])).encode() + b"\n\n"
+
+
+@pytest.fixture
+def server() -> Iterator[tuple[Script, str]]:
+    script = Script()
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(script))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield script, f"http://127.0.0.1:{httpd.server_address[1]}/v1"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def _ask(base_url: str, api_key: str = "k") -> tuple[str, Usage]:
+    llm = OpenAICompatLLM(base_url, "local", api_key)
+    usage = Usage()
+    return "".join(llm.stream(MESSAGES, 64, usage)), usage
+
+
+def test_streams_the_reply_and_takes_usage_from_the_server(server):
+    script, url = server
+    script.usage = {"prompt_tokens": 57, "completion_tokens": 3, "total_tokens": 60}
+    text, usage = _ask(url)
+    assert text == "CBP detained 242,000 migrants [1]."
+    assert (usage.prompt_tokens, usage.completion_tokens) == (57, 3)
+    request = script.requests[0]
+    assert request["messages"] == MESSAGES and request["temperature"] == 0.0 and request["stream"] is True
+    assert [r["path"] for r in script.requests] == ["/v1/chat/completions"]  # no extra tokenize call
+
+
+def test_without_usage_the_server_tokenizer_counts_the_prompt(server):
+    script, url = server
+    _, usage = _ask(url)
+    counted = script.requests[-1]
+    assert counted["path"] == "/extras/tokenize/count"
+    assert counted["input"].startswith("<|im_start|>system\nAnswer from the sources.<|im_end|>\n")
+    assert counted["input"].endswith("<|im_start|>assistant\n")
+    assert usage.prompt_tokens == len(counted["input"].split()) and usage.completion_tokens == 3
+
+
+def test_without_usage_or_tokenizer_the_prompt_is_estimated(server):
+    script, url = server
+    script.tokenizer = False
+    _, usage = _ask(url)
+    chars = sum(len(m["content"]) for m in MESSAGES)
+    assert chars // 4 < usage.prompt_tokens < chars // 2
+
+
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [
+        (401, "refused the API key (401); set RAG_OPENAI_API_KEY"),
+        (404, "answered 404 (scripted 404); check RAG_OPENAI_BASE_URL (it usually ends in /v1)"),
+        (400, "rejected the request (400: scripted 400); if the prompt is too long"),
+        (503, "is busy (503); try again shortly, or start more model servers."),
+        (500, "failed (500: scripted 500); see its log"),
+    ],
+)
+def test_server_errors_become_model_unavailable_with_a_remedy(server, status, message):
+    script, url = server
+    script.status = status
+    with pytest.raises(ModelUnavailable) as err:
+        _ask(url)
+    assert str(err.value).startswith(f"The model server at {url} {message}")
+
+
+def test_connection_refused_names_the_url_and_how_to_start_a_server():
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    with pytest.raises(ModelUnavailable) as err:
+        _ask(url)
+    message = str(err.value)
+    assert message.startswith(f"Cannot reach the model server at {url} (")
+    assert "python -m llama_cpp.server --model PATH --port PORT" in message
+    assert "RAG_OPENAI_BASE_URL" in message
+
+
+def test_a_connection_lost_mid_answer_is_model_unavailable(server):
+    script, url = server
+    script.drop_after = 2
+    llm = OpenAICompatLLM(url, "local", "k")
+    got = []
+    with pytest.raises(ModelUnavailable) as err:
+        for piece in llm.stream(MESSAGES, 64, Usage()):
+            got.append(piece)
+    assert got == ["CBP detained ", "242,000 migrants "]
+    assert str(err.value).startswith(f"The connection to the model server at {url} was lost mid-answer")
