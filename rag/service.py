@@ -6,6 +6,7 @@ The UI, the HTTP API, the CLI and the eval harness all call this in-process.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,6 +24,12 @@ from rag.types import ABSTAIN_TEXT, Answer, Hit, Passage, Timings, Turn
 _CONTROL = dict.fromkeys(c for c in range(32) if chr(c) not in "\n\t")
 # DEL, C1 controls and lone surrogates too: JSON can carry "\ud800", which no model can encode.
 _CONTROL.update(dict.fromkeys([*range(0x7F, 0xA0), *range(0xD800, 0xE000)]))
+# Chat-template control tokens (<|im_start|> ...): llama.cpp would read them as real ones.
+_SPECIAL = re.compile(r"<\|[^|<>\s]{1,40}\|>")
+
+
+def _plain(text: str) -> str:
+    return _SPECIAL.sub(" ", text.translate(_CONTROL))
 
 
 @dataclass
@@ -37,7 +44,7 @@ class AskOptions:
 def clean_question(question: object, max_chars: int) -> str:
     if not isinstance(question, str):
         raise BadQuestion("The question must be text.")
-    text = " ".join(question.translate(_CONTROL).split())
+    text = " ".join(_plain(question).split())
     if not text:
         raise BadQuestion("The question is empty; type a question about the articles.")
     if len(text) > max_chars:
@@ -52,7 +59,7 @@ def clean_history(history: list | None) -> list[Turn]:
     turns = []
     for turn in history or []:
         turn = turn if isinstance(turn, Turn) else Turn.model_validate(turn)
-        turns.append(turn.model_copy(update={"content": turn.content.translate(_CONTROL)}))
+        turns.append(turn.model_copy(update={"content": _plain(turn.content)}))
     return turns
 
 
