@@ -33,7 +33,7 @@ def build(settings: Settings | None = None, llm: LLM | None = None, embedder=Non
     settings = settings or Settings()
     store = open_store(settings)
     embedder = embedder or SentenceTransformerEmbedder(settings.embedding_model, settings.embed_batch_size)
-    snapshot = Snapshot(store)
+    snapshot = Snapshot(store, bm25_dir=settings.data_dir / "bm25")
     retriever = HybridRetriever(
         BM25Retriever(snapshot),
         DenseRetriever(snapshot, embedder),

@@ -11,9 +11,11 @@ from __future__ import annotations
 import threading
 import time
 from abc import ABC, abstractmethod
+from pathlib import Path
 
 from rag.components.embedder import Embedder
 from rag.components.store import VectorStore
+from rag.retrieval import bm25_cache
 from rag.retrieval.bm25 import BM25
 from rag.retrieval.fusion import rrf
 from rag.types import ArticleMeta, Chunk, Hit
@@ -31,9 +33,10 @@ class Retriever(ABC):
 class Snapshot:
     """The live chunks and their BM25 index, rebuilt only when the manifest changes."""
 
-    def __init__(self, store: VectorStore, ttl_s: float = 2.0) -> None:
+    def __init__(self, store: VectorStore, ttl_s: float = 2.0, bm25_dir: Path | None = None) -> None:
         self.store = store
         self.ttl_s = ttl_s
+        self.bm25_dir = bm25_dir  # where BM25 postings are saved between processes (None: never)
         self._lock = threading.Lock()
         self._version: str | None = None
         self._checked = 0.0
@@ -66,7 +69,7 @@ class Snapshot:
         self.articles = articles
         self.chunks = chunks
         self.by_id = {c.id: i for i, c in enumerate(chunks)}
-        self.bm25 = BM25([c.text for c in chunks])
+        self.bm25 = bm25_cache.load_or_build(self.bm25_dir, [c.id for c in chunks], [c.text for c in chunks])
 
     def is_live(self, doc_id: str, sha: str) -> bool:
         meta = self.articles.get(doc_id)
