@@ -36,15 +36,11 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def real_llm():
-    """The packaged GGUF through llama.cpp, loaded once for every real-model robustness test."""
-    from rag.components.llm import open_llm
-
-    return open_llm(Settings())
+def real_llm(real_rag: Rag):
+    """The session's real generator (tests/conftest.py): the model loads once per run."""
+    return real_rag.service.llm
 
 
 @pytest.fixture(scope="session")
-def real_embedder():
-    from rag.components.embedder import SentenceTransformerEmbedder
-
-    return SentenceTransformerEmbedder()
+def real_embedder(real_rag: Rag):
+    return real_rag.ingestor.embedder
