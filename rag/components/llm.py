@@ -6,7 +6,6 @@ are chosen in :func:`open_llm`, and their libraries are imported only there.
 
 from __future__ import annotations
 
-import ctypes
 import re
 import threading
 import time
@@ -15,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from rag.components.llm_cache import Perf, PrefixStore, cached_prefix, model_identity
 from rag.errors import ModelUnavailable, RagError
 from rag.settings import Settings
 
@@ -52,6 +52,7 @@ class LlamaCppLLM(LLM):
         n_batch: int,
         n_threads_batch: int | None = None,
         keep_prefixes: bool = True,
+        state_dir: Path | None = None,
     ) -> None:
         # ``locate`` may assemble the model; it runs on first use, not at start-up.
         self.locate = locate
@@ -65,9 +66,10 @@ class LlamaCppLLM(LLM):
             n_batch=n_batch,
         )
         self.keep_prefixes = keep_prefixes
+        self.state_dir = state_dir  # evaluated instructions saved here for the next process
         self._llm = None
         self._format = None
-        self._prefixes: _PrefixStore | None = None
+        self._prefixes: PrefixStore | None = None
         # One llama.cpp context serves one request at a time; the lock spans the whole stream.
         self._lock = threading.Lock()
 
@@ -98,7 +100,7 @@ class LlamaCppLLM(LLM):
             bos_token=vocab.token_get_text(llm.token_bos()),
         )
         self._llm = llm
-        self._prefixes = _PrefixStore(llm, self._tokens)
+        self._prefixes = PrefixStore(llm, self._tokens, self.state_dir, model_identity(self.model_path))
 
     def load(self) -> None:
         """Load the model now (it otherwise loads on the first question)."""
@@ -136,7 +138,7 @@ class LlamaCppLLM(LLM):
                 )
             usage.prompt_tokens = len(tokens)
             start = time.perf_counter()
-            perf = _Perf(llm)
+            perf = Perf(llm)
             primed = self._prefixes.prepare(messages, tokens) if self.keep_prefixes else 0
             # generate() always re-evaluates at least the last prompt token.
             usage.cached_tokens = min(cached_prefix(llm, tokens), len(tokens) - 1) - primed
@@ -157,97 +159,7 @@ class LlamaCppLLM(LLM):
                 if text:
                     yield text
             usage.total_s = time.perf_counter() - start
-            perf.read(usage)
-
-
-def cached_prefix(llm, tokens: list[int]) -> int:  # noqa: ANN001 - llama_cpp.Llama
-    """How many leading ``tokens`` the context already holds."""
-    return llm.longest_token_prefix(llm.input_ids[: llm.n_tokens].tolist(), tokens)
-
-
-class _Perf:
-    """llama.cpp's own timers for one call: prompt evaluation versus generation."""
-
-    def __init__(self, llm) -> None:  # noqa: ANN001
-        import llama_cpp
-
-        self._api = llama_cpp
-        self._ctx = llm._ctx.ctx  # noqa: SLF001 - the raw context the timers live on
-        llama_cpp.llama_perf_context_reset(self._ctx)
-
-    def read(self, usage: Usage) -> None:
-        data = self._api.llama_perf_context(self._ctx)
-        usage.prompt_eval_s = data.t_p_eval_ms / 1000
-        usage.eval_s = data.t_eval_ms / 1000
-
-
-class _PrefixStore:
-    """Keeps the KV state of each prompt's fixed head (its system message) across other prompts.
-
-    llama-cpp-python reuses only the longest common prefix with the *last* prompt, so the
-    follow-up rewrite (another system message) would evict the answer instructions and the
-    next answer would pay ~250 tokens (about 3 s here) again. The head of each distinct
-    system message is evaluated once, saved (a few MB), and restored when it was evicted.
-    """
-
-    def __init__(self, llm, tokens: Callable[[list[Message]], list[int]], capacity: int = 4) -> None:  # noqa: ANN001
-        self.llm = llm
-        self.tokens = tokens
-        self.capacity = capacity
-        self._heads: dict[str, int] = {}
-        self._saved: dict[tuple[int, ...], bytes] = {}
-        self.restores = 0
-
-    def head_len(self, messages: list[Message]) -> int:
-        """Tokens shared by every prompt with this system message (found by formatting two)."""
-        if not messages or messages[0]["role"] != "system":
-            return 0
-        key = messages[0]["content"]
-        if key not in self._heads:
-            a = self.tokens([messages[0], {"role": "user", "content": "a"}])
-            b = self.tokens([messages[0], {"role": "user", "content": "b"}])
-            self._heads[key] = self.llm.longest_token_prefix(a, b)
-        return self._heads[key]
-
-    def prepare(self, messages: list[Message], tokens: list[int]) -> int:
-        """Make the context hold this prompt's head; returns how many tokens that evaluated."""
-        n = min(self.head_len(messages), len(tokens) - 1)
-        if n <= 0 or cached_prefix(self.llm, tokens) >= n:
-            return 0
-        head = tuple(tokens[:n])
-        state = self._saved.get(head)
-        if state is not None and self._restore(head, state):
-            self.restores += 1
-            return 0
-        return self._prime(head)
-
-    def _prime(self, head: tuple[int, ...]) -> int:
-        import llama_cpp
-
-        llm = self.llm
-        live = cached_prefix(llm, list(head))
-        llm.n_tokens = live  # eval() first drops everything after n_tokens from the KV cache
-        llm.eval(list(head[live:]))
-        ctx = llm._ctx.ctx  # noqa: SLF001
-        size = llama_cpp.llama_state_seq_get_size(ctx, 0)
-        buf = (ctypes.c_uint8 * size)()
-        if llama_cpp.llama_state_seq_get_data(ctx, buf, size, 0) == size:
-            if len(self._saved) >= self.capacity:
-                self._saved.pop(next(iter(self._saved)))
-            self._saved[head] = bytes(buf)
-        return len(head) - live
-
-    def _restore(self, head: tuple[int, ...], state: bytes) -> bool:
-        import llama_cpp
-
-        llm = self.llm
-        buf = (ctypes.c_uint8 * len(state)).from_buffer_copy(state)
-        if llama_cpp.llama_state_seq_set_data(llm._ctx.ctx, buf, len(state), 0) != len(state):  # noqa: SLF001
-            llm.reset()
-            return False
-        llm.input_ids[: len(head)] = head
-        llm.n_tokens = len(head)
-        return True
+            usage.prompt_eval_s, usage.eval_s = perf.read()
 
 
 class OpenAICompatLLM(LLM):
@@ -375,5 +287,9 @@ def open_llm(settings: Settings) -> LLM:
     if settings.llm_backend == "openai":
         return OpenAICompatLLM(settings.openai_base_url, settings.openai_model, settings.openai_api_key)
     return LlamaCppLLM(
-        lambda: resolve_model_path(settings), settings.n_ctx, settings.n_threads, settings.n_batch
+        lambda: resolve_model_path(settings),
+        settings.n_ctx,
+        settings.n_threads,
+        settings.n_batch,
+        state_dir=settings.model_dir / "prompt-cache",
     )

@@ -1,5 +1,6 @@
 """The llama.cpp prompt cache with the real model: the fixed answer instructions survive a
-call with another system message (the follow-up rewrite) and answers stay identical."""
+call with another system message (the follow-up rewrite) and a process restart, and answers
+stay identical."""
 
 import pytest
 
@@ -29,10 +30,9 @@ def settings() -> Settings:
     return Settings()
 
 
-def _llm(settings: Settings, keep: bool = True) -> LlamaCppLLM:
-    return LlamaCppLLM(
-        lambda: resolve_model_path(settings), 2048, settings.n_threads, 512, keep_prefixes=keep
-    )
+def _llm(settings: Settings, keep: bool = True, state_dir=None) -> LlamaCppLLM:
+    locate = lambda: resolve_model_path(settings)  # noqa: E731
+    return LlamaCppLLM(locate, 2048, settings.n_threads, 512, keep_prefixes=keep, state_dir=state_dir)
 
 
 def test_answer_prefix_is_restored_after_a_rewrite_and_the_answer_is_unchanged(settings):
@@ -56,3 +56,20 @@ def test_without_the_prefix_store_a_rewrite_evicts_the_instructions(settings):
     _run(llm, rewrite_messages("Where did he meet them?", [Turn(role="user", content="Who led it?")]))
     _, usage = _run(llm, _answer("Where did they meet?"))
     assert usage.cached_tokens < 10
+
+
+def test_a_new_process_restores_the_instructions_from_disk(settings, tmp_path):
+    first, u1 = _run(_llm(settings, state_dir=tmp_path), _answer("Who led the delegation?"))
+    assert u1.cached_tokens == 0 and len(list(tmp_path.glob("head-*.kv"))) == 1
+    restarted = _llm(settings, state_dir=tmp_path)
+    again, u2 = _run(restarted, _answer("Who led the delegation?"))
+    head = restarted._prefixes.head_len(_answer("x"))  # noqa: SLF001
+    assert u2.cached_tokens >= head and again == first
+
+
+def test_a_damaged_saved_state_is_evaluated_again_not_an_error(settings, tmp_path):
+    _run(_llm(settings, state_dir=tmp_path), _answer("Who led the delegation?"))
+    (saved,) = tmp_path.glob("head-*.kv")
+    saved.write_bytes(saved.read_bytes()[:1000])
+    text, usage = _run(_llm(settings, state_dir=tmp_path), _answer("Who led the delegation?"))
+    assert usage.cached_tokens == 0 and "Blinken" in text
