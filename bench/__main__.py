@@ -24,6 +24,7 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     p.add_argument("--gold", type=Path, default=GOLD, help="gold questions (eval/gold.jsonl)")
     p.add_argument("--limit", type=int, help="first N gold questions only")
+    p.add_argument("--stride", type=int, default=1, help="every Nth gold question (a spread-out sample)")
     p.add_argument("--tutorial-limit", type=int, default=20, help="questions for the tutorial pipeline")
     p.add_argument("--skip-tutorial", action="store_true")
     p.add_argument("--only", help=f"comma-separated sections out of {','.join(SECTIONS)},budget,tune")
@@ -61,7 +62,7 @@ def seeded_rag(work: Path, settings=None):  # noqa: ANN001, ANN201
 def answer_sections(args: argparse.Namespace, todo: list[str], results: dict[str, Any], log) -> None:  # noqa: ANN001
     from bench import latency, tutorial
 
-    questions = load_questions(args.gold, args.limit)
+    questions = load_questions(args.gold, args.limit, args.stride)
     rag, recorder = seeded_rag(args.work)
     llm = recorder.inner
     raw = None
@@ -153,7 +154,7 @@ def tuning_sections(args: argparse.Namespace, todo: list[str], results: dict[str
         from bench import budget
 
         rag, recorder = seeded_rag(args.work)
-        questions = load_questions(args.gold, args.limit)
+        questions = load_questions(args.gold, args.limit, args.stride)
         budgets = [int(b) for b in args.budgets.split(",")]
         rows = budget.run(rag.service, recorder, questions, budgets, progress=log)
         results["budget"] = {"results": rows, "pick": budget.pick(rows)}

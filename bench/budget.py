@@ -25,9 +25,12 @@ def run(
 
     results = []
     for budget in budgets:
-        rows = [measure(service, recorder, q, AskOptions(context_tokens=budget)) for q in questions]
-        for row in rows:
+        rows = []
+        for q in questions:
+            row = measure(service, recorder, q, AskOptions(context_tokens=budget))
             row.pop("_final", None)
+            progress(f"    {budget} {q.id}: recall {row['recall']}, {row['answer_prompt_tokens']} tokens")
+            rows.append(row)
         called = [r for r in rows if r["model_called"]]
         result = {
             "context_tokens": budget,

@@ -121,7 +121,8 @@ def section_lines(results: dict[str, Any]) -> list[str]:
             _row("python -m rag ask: first output", _s(cli.get("first_output_s"))),
             _row("python -m rag ask: exit", _s(cli.get("exit_s"))),
         ]
-        for key in ("import_s", "build_s", "snapshot_s", "first_embed_s", "model_load_s", "first_answer_s"):
+        steps = ("import_s", "build_s", "snapshot_s", "first_embed_s", "locate_model_s", "model_load_s")
+        for key in (*steps, "first_answer_s", "second_answer_s"):
             lines.append(_row(f"  {key[:-2].replace('_', ' ')}", _s(parts.get(key))))
     return lines
 
