@@ -78,7 +78,7 @@ def fmt(value: float | None, unit: str) -> str:
     return f"{value:.3f}"
 
 
-def render(metrics: dict[str, Any], rows: list[Row], plots: list[tuple[str, str]], worst: int = 15) -> str:
+def render(metrics: dict[str, Any], rows: list[Row], plots: list[tuple[str, str]], worst: int = 20) -> str:
     out = [f"# Evaluation report\n\n{_run_line(metrics['run'])}\n", "## Summary\n"]
     overall = metrics["overall"]
     out += ["| figure | value | meaning |", "| --- | ---: | --- |"]
@@ -86,6 +86,7 @@ def render(metrics: dict[str, Any], rows: list[Row], plots: list[tuple[str, str]
     out += ["", "## By category\n", *_category_table(metrics["by_category"]), ""]
     out += [f"![{title}]({name})\n" for name, title in plots]
     out += ["## Why questions failed\n", *_diagnosis_table(overall["diagnoses"]), ""]
+    out += ["Refusals by who made them:\n", *_refusal_table(overall["refusals"]), ""]
     failures = sorted((r for r in rows if not r["correct"]), key=_badness)
     out += [f"## Failures ({len(failures)} of {len(rows)})\n", *_failure_table(failures), ""]
     if failures:
@@ -130,6 +131,15 @@ def _diagnosis_table(counts: dict[str, int]) -> list[str]:
     return lines
 
 
+def _refusal_table(refusals: dict[str, dict[str, int]]) -> list[str]:
+    lines = ["| refused by | answerable (false refusals) | unanswerable (right) |", "| --- | ---: | ---: |"]
+    for cause in ("relevance gate", "model", "citation check"):
+        lines.append(
+            f"| {cause} | {refusals['answerable'].get(cause, 0)} | {refusals['unanswerable'].get(cause, 0)} |"
+        )
+    return lines
+
+
 def _badness(row: Row) -> tuple:
     return (row["fact_recall"] if row["answerable"] else 0.0, DIAGNOSES.index(row["diagnosis"]), row["id"])
 
@@ -171,7 +181,8 @@ def _failure_detail(i: int, row: Row) -> list[str]:
         lines.append(f"- **Rewritten as:** {row['standalone_question']}")
     lines.append(f"- **Expected facts:** {_facts_line(row)}")
     lines.append(f"- **Sources:** {', '.join(row['sources']) or 'none'}")
-    lines.append(f"- **Answer:** {row['error'] or row['answer']}")
+    refused = f" (refused by the {row['refused_by']})" if row.get("refused_by") else ""
+    lines.append(f"- **Answer:** {row['error'] or row['answer']}{refused}")
     if row.get("raw_answer") and row["raw_answer"].strip() != row["answer"].strip():
         lines.append(f"- **Model wrote (before the citation check):** {_short(row['raw_answer'], 300)}")
     for c in row["citations"]:

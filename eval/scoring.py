@@ -9,6 +9,7 @@ metrics section from scored rows.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any
 
@@ -26,6 +27,23 @@ DIAGNOSES = (
     "answered unanswerable",
     "ok",
 )
+
+# A model reply that is itself a refusal (as opposed to an answer the citation check withheld).
+_REFUSAL = re.compile(
+    r"could not find|couldn't find|cannot find|can't find|no information|"
+    r"not (?:mentioned|stated|provided|specified)|do(?:es)? not (?:say|mention|contain|provide)",
+    re.I,
+)
+
+
+def refused_by(row: Row) -> str | None:
+    """Who turned the answer into a refusal: the relevance gate (no model call), the model, or the check."""
+    if not row["abstained"] or row.get("error"):
+        return None
+    raw = (row.get("raw_answer") or "").strip()
+    if not raw:
+        return "relevance gate"
+    return "model" if _REFUSAL.search(raw) else "citation check"
 
 
 def score_row(row: Row) -> Row:
@@ -50,6 +68,7 @@ def score_row(row: Row) -> Row:
     answered = row["answerable"] and not row["abstained"] and bool(sources)
     row["citation_precision"] = precision if answered else None
     row["citation_recall"] = recall if answered else None
+    row["refused_by"] = refused_by(row)
     row["diagnosis"] = diagnose(row)
     return row
 
@@ -133,6 +152,16 @@ def summarize(rows: list[Row]) -> dict[str, Any]:
         "citations": _citations(rows),
         "cost": _cost(rows),
         "diagnoses": dict(Counter(r["diagnosis"] for r in rows)),
+        "refusals": {
+            kind: dict(
+                Counter(
+                    r["refused_by"]
+                    for r in rows
+                    if r["answerable"] == (kind == "answerable") and r["refused_by"]
+                )
+            )
+            for kind in ("answerable", "unanswerable")
+        },
     }
 
 

@@ -126,3 +126,20 @@ def test_aggregate_figures():
     assert set(metrics["by_category"]) == {"number", "list", "unanswerable"}
     assert metrics["by_category"]["unanswerable"]["answers"]["fact_recall"] is None
     assert metrics["by_category"]["number"]["accuracy"] == 0.5
+
+
+@pytest.mark.parametrize(
+    ("raw", "cause"),
+    [
+        ("", "relevance gate"),  # no model call at all
+        ("I could not find that in the articles.", "model"),
+        ("There were 2.4 million crossings [1].", "citation check"),
+    ],
+)
+def test_refusals_are_attributed(raw, cause):
+    row = make_row(
+        answer="I could not find that in the articles.", abstained=True, citations=[], raw_answer=raw
+    )
+    assert row["refused_by"] == cause
+    assert aggregate([row])["overall"]["refusals"] == {"answerable": {cause: 1}, "unanswerable": {}}
+    assert make_row()["refused_by"] is None
