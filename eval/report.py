@@ -54,8 +54,8 @@ LOWER_IS_BETTER = {"false_refusal_rate", "latency_p50_s", "latency_p95_s", "prom
 MEANINGS = {
     "retrieval miss": "no article stating the answer was retrieved",
     "fact not in context": "a stating article was retrieved but the sentence with the fact was not sent",
-    "over-abstention": "the facts were in the prompt but the answer was (or became) a refusal",
-    "wrong or incomplete answer": "the facts were in the prompt but the answer lacks some of them",
+    "over-abstention": "facts in the prompt; the model refused, or the check withheld a right answer",
+    "wrong or incomplete answer": "facts in the prompt; the model's answer lacks some (even if withheld)",
     "answered unanswerable": "answered a question the articles cannot answer",
     "error": "the service raised an error for this question",
     "ok": "correct",

@@ -86,6 +86,10 @@ def diagnose(row: Row) -> str:
         return "retrieval miss"
     if missing and not any(row["facts_in_context"][i] for i in missing):
         return "fact not in context"
+    if row["abstained"] and row["refused_by"] == "citation check":
+        # The check withheld the model's text: a refusal of a right answer, or of a wrong one?
+        right = m.fact_recall(row.get("raw_answer") or "", row["expected"]) == 1.0
+        return "over-abstention" if right else "wrong or incomplete answer"
     return "over-abstention" if row["abstained"] else "wrong or incomplete answer"
 
 

@@ -53,6 +53,24 @@ def test_fact_found_but_not_in_the_cited_passage_is_unsupported():
             dict(answer="I could not find that in the articles.", abstained=True, citations=[]),
             "over-abstention",
         ),
+        (  # the model was right; the citation check withheld it
+            dict(
+                answer="I could not find that.",
+                abstained=True,
+                citations=[],
+                raw_answer="CBP held 242,000 [1].",
+            ),
+            "over-abstention",
+        ),
+        (  # the model was wrong; the check rightly withheld it, but the fault is the model's
+            dict(
+                answer="I could not find that.",
+                abstained=True,
+                citations=[],
+                raw_answer="Many were held [1].",
+            ),
+            "wrong or incomplete answer",
+        ),
         (dict(answer="They detained many people [1]."), "wrong or incomplete answer"),
         (dict(retrieved=["c"], passages=[], answer="No idea.", abstained=True), "retrieval miss"),
         (
