@@ -11,16 +11,20 @@ PY="${PYTHON:-python3}"
 KEY="$( (cat "$ROOT/requirements.lock"; "$PY" -c 'import sys; print(sys.version)') | sha256sum | cut -c1-16)"
 VENV="$CACHE/venv-$KEY"
 
+mkdir -p "$CACHE"
+# Two shells starting at once must not build (and delete) the same environment.
+exec 9>"$CACHE/.venv.lock"
+flock 9
 if [ ! -f "$VENV/.complete" ]; then
   echo "==> Creating the environment in $VENV (first run only; about 10 minutes)" >&2
   rm -rf "$VENV"
-  mkdir -p "$CACHE"
   "$PY" -m venv "$VENV"
   "$VENV/bin/pip" install --quiet --upgrade pip
   # llama-cpp-python compiles llama.cpp; use every core for it.
   CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" "$VENV/bin/pip" install --quiet -r "$ROOT/requirements.lock"
   touch "$VENV/.complete"
 fi
+flock -u 9
 
 # The project runs from the checkout (not installed), so one environment serves any clone.
 export PATH="$VENV/bin:$PATH"
