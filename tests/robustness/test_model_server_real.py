@@ -1,8 +1,8 @@
 """The generator as a separate OpenAI-compatible server: llama-cpp-python's own, on loopback.
 
 This is how a team shares one loaded model between several app processes. The server
-needs llama-cpp-python's [server] extra (sse-starlette, starlette-context); without it
-the test is skipped with that reason.
+needs llama-cpp-python's [server] extra (sse-starlette, starlette-context), which the
+lock installs; without it the test fails saying so.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def model_server() -> Iterator[str]:
         [sys.executable, "-c", "import llama_cpp.server.app"], capture_output=True, text=True, env=_env()
     )
     if probe.returncode != 0:
-        pytest.skip(f"llama_cpp.server cannot start here: {SERVER_EXTRA} not installed")
+        pytest.fail(f"llama_cpp.server cannot start here: {SERVER_EXTRA} not installed\n{probe.stderr}")
     port = free_port()
     model = resolve_model_path(Settings(), progress=False)
     process = subprocess.Popen(
