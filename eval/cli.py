@@ -11,22 +11,17 @@ Exit codes: 0 fine, 1 the gate failed, 2 bad input (gold file, setting, threshol
 from __future__ import annotations
 
 import argparse
-import json
 import logging
-import subprocess
 import sys
-import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from eval import compare, gate, plots, report
-from eval.gold import GoldError, GoldItem, load_gold
-from eval.runner import EvalError, make_settings, open_rag, parse_overrides, run_items, warm_up
-from eval.scoring import Row, aggregate
+from eval.gold import GoldError, load_gold
+from eval.runner import ROOT, EvalError, evaluate, parse_overrides
 from rag.errors import RagError
 
-ROOT = Path(__file__).resolve().parents[1]
 OUTPUTS = ("predictions.jsonl", "metrics.json", "report.md", plots.ACCURACY_PNG, plots.LATENCY_PNG)
 
 
@@ -110,72 +105,21 @@ def _evaluate(args: argparse.Namespace) -> int:
     out = args.out or ROOT / "runs" / datetime.now().strftime("%Y%m%d-%H%M%S")
     if not args.compare_sets:
         metrics = evaluate(items, args.gold, out, base, corpus, progress=not args.quiet)[1]
+        _print_summary(metrics, out)
         return _gate(metrics, args.thresholds, str(out)) if thresholds else 0
     variant = {**base, **parse_overrides(args.compare_sets)}
     rag, ma = evaluate(items, args.gold, out / "a", base, corpus, progress=not args.quiet, label="Run A")
+    _print_summary(ma, out / "a")
     _, mb = evaluate(
         items, args.gold, out / "b", variant, corpus, progress=not args.quiet, label="Run B", reuse=rag
     )
+    _print_summary(mb, out / "b")
     text = _write_comparison(out / "a", out / "b", out / "compare.md")
     print(text)
     if not thresholds:
         return 0
     results = [_gate(m, args.thresholds, str(d)) for m, d in ((ma, out / "a"), (mb, out / "b"))]
     return max(results)
-
-
-def evaluate(
-    items: list[GoldItem],
-    gold_path: Path,
-    out: Path,
-    overrides: dict[str, str],
-    corpus: Path | None,
-    progress: bool = True,
-    label: str = "Evaluating",
-    reuse=None,  # noqa: ANN001 - a Rag whose model may be shared
-) -> tuple[Any, dict[str, Any]]:
-    """Run ``items`` with ``overrides`` and write the outputs to ``out``; returns (rag, metrics)."""
-    settings = make_settings(overrides)
-    _prepare_out(out)
-    started, t0 = datetime.now().isoformat(timespec="seconds"), time.perf_counter()
-    rag = open_rag(settings, corpus, reuse=reuse)
-    warmup_s = warm_up(rag, items[0])
-    rows = run_items(rag, items, progress=progress, label=label, sink=out / "predictions.jsonl")
-    metrics = aggregate(rows)
-    metrics["run"] = {
-        "gold": str(gold_path),
-        "n": len(rows),
-        "settings": overrides,
-        "started": started,
-        "duration_s": round(time.perf_counter() - t0, 1),
-        "warmup_s": round(warmup_s, 1),
-        "commit": _commit(),
-        "corpus": str(corpus) if corpus else None,
-        "index": str(rag.settings.data_dir),
-    }
-    write_outputs(out, rows, metrics)
-    _print_summary(metrics, out)
-    return rag, metrics
-
-
-def _prepare_out(out: Path) -> None:
-    if out.exists() and not out.is_dir():
-        raise EvalError(f"--out {out}: exists and is not a folder")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise EvalError(f"--out {out}: cannot create the folder ({err.strerror})") from None
-
-
-def write_outputs(out: Path, rows: list[Row], metrics: dict[str, Any]) -> None:
-    with (out / "predictions.jsonl").open("w", encoding="utf-8") as fh:
-        for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    (out / "metrics.json").write_text(
-        json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
-    charts = plots.write_plots(metrics, rows, out)
-    (out / "report.md").write_text(report.render(metrics, rows, charts), encoding="utf-8")
 
 
 def _write_comparison(a: Path, b: Path, target: Path | None) -> str:
@@ -218,13 +162,3 @@ def _print_summary(metrics: dict[str, Any], out: Path) -> None:
     ]
     print(f"{o['n']} questions: " + ", ".join(f"{k} {report.fmt(v, u)}" for k, v, u in shown))
     print(f"wrote {out}/: " + ", ".join(OUTPUTS))
-
-
-def _commit() -> str | None:
-    try:
-        got = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=5
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return got.stdout.strip() or None

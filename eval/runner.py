@@ -12,19 +12,22 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import logging
+import subprocess
+import sys
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from eval import plots, report
 from eval.gold import GoldItem
-from eval.scoring import Row, score_row
+from eval.scoring import Row, aggregate, score_row
 from rag.errors import IndexMissing, ModelUnavailable, RagError
 from rag.settings import Settings
 
-log = logging.getLogger(__name__)
+ROOT = Path(__file__).resolve().parents[1]
 
 
 class EvalError(Exception):
@@ -81,17 +84,20 @@ def open_rag(settings: Settings, corpus: Path | None, reuse=None):  # noqa: ANN0
         settings = settings.model_copy(update={"data_dir": eval_index_dir(settings, corpus)})
     llm = embedder = None
     if reuse is not None:
-        same = lambda keys: all(getattr(settings, k) == getattr(reuse.settings, k) for k in keys)  # noqa: E731
-        llm = reuse.service.llm if same(LLM_SETTINGS) else None
-        embedder = reuse.ingestor.embedder if same(EMBEDDER_SETTINGS) else None
+        llm = reuse.service.llm if _same(settings, reuse.settings, LLM_SETTINGS) else None
+        embedder = reuse.ingestor.embedder if _same(settings, reuse.settings, EMBEDDER_SETTINGS) else None
     rag = build(settings, llm=llm, embedder=embedder)
     if corpus is not None:
         report = rag.ingestor.ingest_path(corpus, progress=True)
         if report.added or report.updated or report.removed:
-            log.warning("eval index %s: %s", settings.data_dir, report.summary())
+            print(f"Synced {corpus} into {settings.data_dir}: {report.summary()}", file=sys.stderr)
         if not rag.store.articles():
             raise EvalError(f"--corpus {corpus}: no articles could be ingested ({report.summary()})")
     return rag
+
+
+def _same(a: Settings, b: Settings, keys: tuple[str, ...]) -> bool:
+    return all(getattr(a, k) == getattr(b, k) for k in keys)
 
 
 def predict(rag, item: GoldItem) -> Row:  # noqa: ANN001 - rag.factory.Rag
@@ -205,3 +211,66 @@ def run_items(
                 fh.flush()
             bar.set_postfix(correct=f"{sum(r['correct'] for r in rows)}/{len(rows)}")
     return rows
+
+
+def evaluate(
+    items: list[GoldItem],
+    gold_path: Path,
+    out: Path,
+    overrides: dict[str, str],
+    corpus: Path | None,
+    progress: bool = True,
+    label: str = "Evaluating",
+    reuse=None,  # noqa: ANN001 - a Rag whose model may be shared
+) -> tuple[Any, dict[str, Any]]:
+    """Run ``items`` with ``overrides`` and write the outputs to ``out``; returns (rag, metrics)."""
+    settings = make_settings(overrides)
+    _prepare_out(out)
+    started, t0 = datetime.now().isoformat(timespec="seconds"), time.perf_counter()
+    rag = open_rag(settings, corpus, reuse=reuse)
+    warmup_s = warm_up(rag, items[0])
+    rows = run_items(rag, items, progress=progress, label=label, sink=out / "predictions.jsonl")
+    metrics = aggregate(rows)
+    metrics["run"] = {
+        "gold": str(gold_path),
+        "n": len(rows),
+        "settings": overrides,
+        "started": started,
+        "duration_s": round(time.perf_counter() - t0, 1),
+        "warmup_s": round(warmup_s, 1),
+        "commit": git_commit(),
+        "corpus": str(corpus) if corpus else None,
+        "index": str(rag.settings.data_dir),
+    }
+    write_outputs(out, rows, metrics)
+    return rag, metrics
+
+
+def _prepare_out(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise EvalError(f"--out {out}: exists and is not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise EvalError(f"--out {out}: cannot create the folder ({err.strerror})") from None
+
+
+def write_outputs(out: Path, rows: list[Row], metrics: dict[str, Any]) -> None:
+    with (out / "predictions.jsonl").open("w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    (out / "metrics.json").write_text(
+        json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    charts = plots.write_plots(metrics, rows, out)
+    (out / "report.md").write_text(report.render(metrics, rows, charts), encoding="utf-8")
+
+
+def git_commit() -> str | None:
+    try:
+        got = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=5
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return got.stdout.strip() or None
