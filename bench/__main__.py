@@ -25,7 +25,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--gold", type=Path, default=GOLD, help="gold questions (eval/gold.jsonl)")
     p.add_argument("--limit", type=int, help="first N gold questions only")
     p.add_argument("--stride", type=int, default=1, help="every Nth gold question (a spread-out sample)")
-    p.add_argument("--tutorial-limit", type=int, default=20, help="questions for the tutorial pipeline")
+    p.add_argument(
+        "--tutorial-limit", type=int, default=20, help="questions for the tutorial pipeline (spread out)"
+    )
     p.add_argument("--skip-tutorial", action="store_true")
     p.add_argument("--only", help=f"comma-separated sections out of {','.join(SECTIONS)},budget,tune")
     p.add_argument("--scale-chunks", type=int, default=100_000)
@@ -82,13 +84,16 @@ def answer_sections(args: argparse.Namespace, todo: list[str], results: dict[str
     if tut:
         tut.ask(warm)
     ours, base = [], []
+    # The tutorial runs on an evenly spread sample, so every category (the unanswerable
+    # questions come last in the gold file) is in it.
+    sample = spread(len(questions), args.tutorial_limit)
     for i, q in enumerate(questions, 1):
         row = latency.run_one(
             rag.service, recorder, q, raw.replay if raw else None, lambda c: llm.prompt_tokens(c.messages)
         )
         ours.append(row)
         log(f"  [{i}/{len(questions)}] ours {latency.describe(row)}")
-        if tut and i <= args.tutorial_limit:
+        if tut and i - 1 in sample:
             t = tut.ask(q)
             base.append(t)
             log(f"        tutorial {t['total_s']:.1f}s, recall {t['recall']}: {t['answer'][:80]!r}")
@@ -96,6 +101,13 @@ def answer_sections(args: argparse.Namespace, todo: list[str], results: dict[str
         results["latency"] = {"summary": latency.summarize(ours), "rows": ours}
     if tut:
         results["tutorial"] = compare(ours, base, tut.build_s)
+
+
+def spread(n: int, k: int) -> set[int]:
+    """``k`` indices spread evenly over ``range(n)`` (all of them when k >= n)."""
+    if k >= n:
+        return set(range(n))
+    return {int(i * n / k) for i in range(k)}
 
 
 def compare(ours: list[dict], base: list[dict], build_s: float) -> dict[str, Any]:
