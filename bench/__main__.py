@@ -25,6 +25,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--gold", type=Path, default=GOLD, help="gold questions (eval/gold.jsonl)")
     p.add_argument("--limit", type=int, help="first N gold questions only")
     p.add_argument("--stride", type=int, default=1, help="every Nth gold question (a spread-out sample)")
+    p.add_argument("--offset", type=int, default=0, help="with --stride: start at this question")
     p.add_argument(
         "--tutorial-limit", type=int, default=20, help="questions for the tutorial pipeline (spread out)"
     )
@@ -64,7 +65,7 @@ def seeded_rag(work: Path, settings=None):  # noqa: ANN001, ANN201
 def answer_sections(args: argparse.Namespace, todo: list[str], results: dict[str, Any], log) -> None:  # noqa: ANN001
     from bench import latency, tutorial
 
-    questions = load_questions(args.gold, args.limit, args.stride)
+    questions = load_questions(args.gold, args.limit, args.stride, args.offset)
     rag, recorder = seeded_rag(args.work)
     llm = recorder.inner
     raw = None
@@ -166,7 +167,7 @@ def tuning_sections(args: argparse.Namespace, todo: list[str], results: dict[str
         from bench import budget
 
         rag, recorder = seeded_rag(args.work)
-        questions = load_questions(args.gold, args.limit, args.stride)
+        questions = load_questions(args.gold, args.limit, args.stride, args.offset)
         budgets = [int(b) for b in args.budgets.split(",")]
         rows = budget.run(rag.service, recorder, questions, budgets, progress=log)
         results["budget"] = {"results": rows, "pick": budget.pick(rows)}

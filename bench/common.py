@@ -69,7 +69,7 @@ class Question:
     answerable: bool = True
 
 
-def load_questions(path: Path, limit: int | None = None, stride: int = 1) -> list[Question]:
+def load_questions(path: Path, limit: int | None = None, stride: int = 1, offset: int = 0) -> list[Question]:
     """Gold questions through eval.gold, so the bench and the eval read one file one way."""
     from eval.gold import load_gold
 
@@ -82,7 +82,7 @@ def load_questions(path: Path, limit: int | None = None, stride: int = 1) -> lis
             answerable=g.answerable,
         )
         for g in load_gold(path)
-    ][::stride]
+    ][offset::stride]
     return items[:limit] if limit else items
 
 
