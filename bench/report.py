@@ -127,6 +127,36 @@ def section_lines(results: dict[str, Any]) -> list[str]:
     return lines
 
 
+def tuning_lines(results: dict[str, Any]) -> list[str]:
+    lines: list[str] = []
+    bud = results.get("budget")
+    if bud:
+        lines += [
+            f"Fact recall against the context budget (pick: {bud['pick']} tokens)",
+            _row("context_tokens", "recall", "refused un.", "prompt tok", "p50 total"),
+        ]
+        for r in bud["results"]:
+            lines.append(
+                _row(
+                    str(r["context_tokens"]),
+                    _s(r["recall"], "", 3),
+                    _pct(r["abstained_unanswerable"]),
+                    _s(r["answer_prompt_tokens"], "", 0),
+                    _s(r["total_s"]["p50"]),
+                )
+            )
+    tune = results.get("tune")
+    if tune:
+        lines += [
+            "llama.cpp threads and batch (tokens/s)",
+            _row("threads/batch threads, n_batch", "prompt", "generation"),
+        ]
+        for r in tune:
+            label = f"{r['n_threads']}/{r['n_threads_batch']}, {r['n_batch']}"
+            lines.append(_row(label, _s(r["prompt_tok_s"], "", 1), _s(r["gen_tok_s"], "", 1)))
+    return lines
+
+
 def render(results: dict[str, Any]) -> str:
     m = results["machine"]
     lines = [
@@ -138,4 +168,14 @@ def render(results: dict[str, Any]) -> str:
     if "tutorial" in results:
         lines += tutorial_lines(results["tutorial"])
     lines += section_lines(results)
+    lines += tuning_lines(results)
     return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    # Re-print the table of a saved run: python -m bench.report bench-results.json
+    import json
+    import sys
+
+    for path in sys.argv[1:]:
+        print(render(json.loads(open(path, encoding="utf-8").read())))

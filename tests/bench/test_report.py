@@ -53,3 +53,28 @@ def test_render_prints_every_section_it_is_given():
     ):
         assert figure in text, figure
     assert "Retrieval at scale" not in text  # a section that did not run is not shown
+
+
+def test_render_prints_the_budget_sweep_and_thread_table():
+    results = {
+        "date": "2026-11-22",
+        "machine": {"cores": 2, "memory_gb": 23.5, "loadavg": [0.5, 0.4, 0.3]},
+        "budget": {
+            "pick": 220,
+            "results": [
+                {
+                    "context_tokens": 220,
+                    "recall": 0.714,
+                    "abstained_unanswerable": 0.5,
+                    "answer_prompt_tokens": 400.3,
+                    "total_s": _stats(7.41),
+                }
+            ],
+        },
+        "tune": [
+            {"n_threads": 2, "n_threads_batch": 2, "n_batch": 256, "prompt_tok_s": 44.4, "gen_tok_s": 17.8}
+        ],
+    }
+    text = render(results)
+    for figure in ("pick: 220", "0.714", "50%", "400", "7.41s", "2/2, 256", "44.4", "17.8"):
+        assert figure in text, figure
