@@ -176,6 +176,7 @@ if __name__ == "__main__":
     # Re-print the table of a saved run: python -m bench.report bench-results.json
     import json
     import sys
+    from pathlib import Path
 
     for path in sys.argv[1:]:
-        print(render(json.loads(open(path, encoding="utf-8").read())))
+        print(render(json.loads(Path(path).read_text(encoding="utf-8"))))
