@@ -27,6 +27,12 @@ class Rag:
     service: RagService
     ingestor: Ingestor
 
+    def warm(self) -> None:
+        """Load the embedder and the generator now. A server calls this in the background at
+        start, so its first visitor does not wait ~10 s for weights (README "Performance")."""
+        self.ingestor.embedder.load()
+        self.service.llm.load()
+
 
 def build(settings: Settings | None = None, llm: LLM | None = None, embedder=None) -> Rag:  # noqa: ANN001
     """Wire the product. ``llm``/``embedder`` replace the real ones (tests use fakes)."""

@@ -21,6 +21,10 @@ class Embedder(ABC):
     def embed_one(self, text: str) -> np.ndarray:
         return self.embed([text])[0]
 
+    def load(self) -> None:
+        """Load the weights now rather than on the first question (one tiny embedding)."""
+        self.embed(["warm-up"])
+
 
 def packaged_model_path() -> str:
     try:

@@ -42,6 +42,9 @@ class LLM(ABC):
         usage = Usage()
         return "".join(self.stream(messages, max_tokens, usage)), usage
 
+    def load(self) -> None:  # noqa: B027 - an optional hook, not a contract
+        """Load weights now rather than on the first question; a remote server has none to load."""
+
 
 class LlamaCppLLM(LLM):
     def __init__(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import threading
 
 from fastapi import FastAPI
 
@@ -75,6 +76,15 @@ def create_app(rag: Rag, ui: bool = True) -> FastAPI:
     )
 
 
+def warm_quietly(rag: Rag) -> None:
+    """Load the models while the server starts. A failure is only logged: the first question
+    meets the same error and shows it to the user with its remedy."""
+    try:
+        rag.warm()
+    except Exception as err:  # noqa: BLE001 - any failure here is reported again on use
+        log.warning("models not preloaded: %s", err)
+
+
 def serve(settings: Settings) -> None:
     """Build, check, and serve until interrupted (``python app.py``)."""
     import uvicorn
@@ -82,6 +92,8 @@ def serve(settings: Settings) -> None:
     from rag.factory import build
 
     check_exposure(settings)
-    app = create_app(build(settings))
+    rag = build(settings)
+    app = create_app(rag)
+    threading.Thread(target=warm_quietly, args=(rag,), name="warm-up", daemon=True).start()
     log.warning("newsrag on http://%s:%d  (API docs at /docs)", settings.host, settings.port)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -9,10 +10,12 @@ import sys
 import pytest
 
 from rag.errors import RagError
+from rag.factory import build
 from rag.settings import Settings
-from rag.web.server import check_exposure, is_loopback
+from rag.web.server import check_exposure, is_loopback, warm_quietly
 from rag.web.ui import parse_auth
 from tests.conftest import ROOT
+from tests.fakes import HashEmbedder, ScriptedLLM
 
 
 @pytest.mark.parametrize(
@@ -56,3 +59,31 @@ def test_auth_setting_parses_into_gradio_logins():
     assert parse_auth("ann:pw1, bob:p:w2") == [("ann", "pw1"), ("bob", "p:w2")]
     with pytest.raises(RagError, match="user:password"):
         parse_auth("ann")
+
+
+class _LoadingLLM(ScriptedLLM):
+    def __init__(self, error: Exception | None = None) -> None:
+        super().__init__(lambda messages: "unused")
+        self.loads, self.error = 0, error
+
+    def load(self) -> None:
+        self.loads += 1
+        if self.error:
+            raise self.error
+
+
+def test_warm_up_loads_both_models_before_any_question(tmp_path):
+    embedder, llm = HashEmbedder(), _LoadingLLM()
+    rag = build(Settings(data_dir=tmp_path), llm=llm, embedder=embedder)
+    warm_quietly(rag)
+    assert llm.loads == 1
+    assert embedder.calls == 1
+
+
+def test_a_failed_warm_up_is_logged_not_raised(tmp_path, caplog):
+    llm = _LoadingLLM(RagError("The model file is missing; run python -m rag model."))
+    rag = build(Settings(data_dir=tmp_path), llm=llm, embedder=HashEmbedder())
+    with caplog.at_level(logging.WARNING, logger="rag.web.server"):
+        warm_quietly(rag)
+    assert llm.loads == 1
+    assert "models not preloaded: The model file is missing" in caplog.text
