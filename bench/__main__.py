@@ -57,8 +57,7 @@ def seeded_rag(work: Path, settings=None):  # noqa: ANN001, ANN201
     recorder = RecordingLLM(open_llm(settings))
     rag = build(settings, llm=recorder)
     rag.ingestor.ingest_path(SEEDS)
-    if hasattr(recorder.inner, "load"):
-        recorder.inner.load()
+    recorder.load()
     return rag, recorder
 
 

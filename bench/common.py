@@ -119,6 +119,9 @@ class RecordingLLM(LLM):
         call.wall_s = time.perf_counter() - t0
         call.text = "".join(parts)
 
+    def load(self) -> None:
+        self.inner.load()
+
     def take(self) -> list[Call]:
         calls, self.calls = self.calls, []
         return calls

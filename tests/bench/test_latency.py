@@ -159,3 +159,18 @@ def test_accuracy_separates_answerable_and_unanswerable():
 def test_stats_of_an_empty_sample_is_none_not_an_error():
     assert stats([]) == {"n": 0, "p50": None, "p95": None, "mean": None}
     assert stats([1.0, 2.0, 3.0, 4.0])["p50"] == 2.5
+
+
+def test_recording_llm_passes_load_through_to_the_model_it_wraps():
+    from bench.common import RecordingLLM
+    from tests.fakes import ScriptedLLM
+
+    class Counting(ScriptedLLM):
+        loads = 0
+
+        def load(self) -> None:
+            self.loads += 1
+
+    inner = Counting(lambda messages: "x")
+    RecordingLLM(inner).load()
+    assert inner.loads == 1
