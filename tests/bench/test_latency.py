@@ -162,9 +162,6 @@ def test_stats_of_an_empty_sample_is_none_not_an_error():
 
 
 def test_recording_llm_passes_load_through_to_the_model_it_wraps():
-    from bench.common import RecordingLLM
-    from tests.fakes import ScriptedLLM
-
     class Counting(ScriptedLLM):
         loads = 0
 
