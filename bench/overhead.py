@@ -24,7 +24,9 @@ class RawLlama:
         self.llm = Llama(model_path=str(model_path), verbose=False, seed=0, **kwargs)
 
     def cached(self, tokens: list[int]) -> int:
-        return self.llm.longest_token_prefix(self.llm.input_ids[: self.llm.n_tokens].tolist(), tokens)
+        from rag.components.llm_cache import cached_prefix
+
+        return cached_prefix(self.llm, tokens)
 
     def replay(self, tokens: list[int], max_tokens: int) -> dict[str, Any]:
         cached = min(self.cached(tokens), len(tokens) - 1)

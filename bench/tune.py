@@ -32,15 +32,17 @@ def measure(
 ) -> dict:
     import llama_cpp
 
+    from rag.components.llm_cache import Perf
+
     llm = llama_cpp.Llama(model_path=str(model_path), n_ctx=n_ctx, verbose=False, seed=0, **cfg)
     best: dict[str, Any] = {}
     for _ in range(repeats):
         llm.reset()
-        llama_cpp.llama_perf_context_reset(llm._ctx.ctx)  # noqa: SLF001
+        perf = Perf(llm)  # starts llama.cpp's timers from zero
         llm.create_completion(tokens, max_tokens=gen_tokens, temperature=0.0, top_k=1)
-        perf = llama_cpp.llama_perf_context(llm._ctx.ctx)  # noqa: SLF001
-        prompt_tps = perf.n_p_eval / (perf.t_p_eval_ms / 1000) if perf.t_p_eval_ms else 0.0
-        gen_tps = perf.n_eval / (perf.t_eval_ms / 1000) if perf.t_eval_ms else 0.0
+        (prompt_s, gen_s), (n_prompt, n_gen) = perf.read(), perf.tokens()
+        prompt_tps = n_prompt / prompt_s if prompt_s else 0.0
+        gen_tps = n_gen / gen_s if gen_s else 0.0
         best["prompt_tok_s"] = max(best.get("prompt_tok_s", 0.0), prompt_tps)
         best["gen_tok_s"] = max(best.get("gen_tok_s", 0.0), gen_tps)
     llm.close()

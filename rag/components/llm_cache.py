@@ -43,6 +43,11 @@ class Perf:
         data = self._api.llama_perf_context(self._ctx)
         return data.t_p_eval_ms / 1000, data.t_eval_ms / 1000
 
+    def tokens(self) -> tuple[int, int]:
+        """(prompt tokens evaluated, tokens generated) since construction."""
+        data = self._api.llama_perf_context(self._ctx)
+        return data.n_p_eval, data.n_eval
+
 
 class PrefixStore:
     """The evaluated KV state of each prompt's fixed head, kept across other prompts.
