@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from rag.components.llm import LLM, Message, Usage
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,16 +19,11 @@ GOLD = ROOT / "eval" / "gold.jsonl"
 
 
 def stats(values: list[float]) -> dict[str, float | int | None]:
-    """p50/p95/mean of a sample (None when it is empty), with its size."""
-    if not values:
-        return {"n": 0, "p50": None, "p95": None, "mean": None}
-    arr = np.asarray(values, dtype=float)
-    return {
-        "n": len(values),
-        "p50": float(np.percentile(arr, 50)),
-        "p95": float(np.percentile(arr, 95)),
-        "mean": float(arr.mean()),
-    }
+    """p50/p95/mean of a sample (None when it is empty), with its size: eval's own definitions."""
+    from eval.metrics import mean, percentile
+
+    p50, p95 = percentile(values, 50), percentile(values, 95)
+    return {"n": len(values), "p50": p50, "p95": p95, "mean": mean(values)}
 
 
 def machine() -> dict[str, Any]:
