@@ -1,15 +1,28 @@
 #!/usr/bin/env bash
 # Sourced by run.sh and test.sh: creates the Python environment once, keyed by
-# the pinned dependency tree, and reuses it on every later run. The first run
-# builds llama-cpp-python from source (about 7 minutes on 2 cores); pip keeps
-# that wheel in its cache, so even a new environment does not rebuild it.
+# the pinned dependency tree and build flags, and reuses it on every later run. The
+# first run builds llama-cpp-python from source (about 7 minutes on 2 cores) and
+# keeps that wheel, so even a new environment does not rebuild it.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CACHE="${NEWSRAG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/newsrag}"
 PY="${PYTHON:-python3}"
-KEY="$( (cat "$ROOT/requirements.lock"; "$PY" -c 'import sys; print(sys.version)') | sha256sum | cut -c1-16)"
+
+# llama.cpp's default build targets this very CPU (-march=native). On CPUs with AMX
+# (Xeon Sapphire Rapids and later) that build crashes in llama_decode here, so on x86-64
+# we build for AVX2/FMA, which every machine this project has run on offers.
+if [ -z "${CMAKE_ARGS:-}" ] && [ "$(uname -m)" = "x86_64" ]; then
+  CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON"
+fi
+LLAMA_PIN="$(grep -iE '^llama[-_]cpp[-_]python==' "$ROOT/requirements.lock")"
+KEY="$( (cat "$ROOT/requirements.lock"; "$PY" -c 'import sys; print(sys.version)'; echo "${CMAKE_ARGS:-}") \
+  | sha256sum | cut -c1-16)"
 VENV="$CACHE/venv-$KEY"
+# The compiled wheel is kept per version and build flags, so a new environment (a changed
+# lock) reuses it instead of compiling for ~7 minutes again. pip's own wheel cache is not
+# used for it: that cache ignores CMAKE_ARGS and would hand back a build made with others.
+WHEELS="$CACHE/wheels/$(echo "$LLAMA_PIN ${CMAKE_ARGS:-}" | sha256sum | cut -c1-12)"
 
 mkdir -p "$CACHE"
 # Two shells starting at once must not build (and delete) the same environment.
@@ -20,8 +33,16 @@ if [ ! -f "$VENV/.complete" ]; then
   rm -rf "$VENV"
   "$PY" -m venv "$VENV"
   "$VENV/bin/pip" install --quiet --upgrade pip
-  # llama-cpp-python compiles llama.cpp; use every core for it.
-  CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" "$VENV/bin/pip" install --quiet -r "$ROOT/requirements.lock"
+  if ! ls "$WHEELS"/*.whl >/dev/null 2>&1; then
+    echo "==> Compiling $LLAMA_PIN (about 7 minutes, once per version)" >&2
+    rm -rf "$WHEELS.tmp"
+    # Use every core for the compile.
+    CMAKE_ARGS="${CMAKE_ARGS:-}" CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" "$VENV/bin/pip" wheel --quiet \
+      --no-deps --no-cache-dir --no-binary llama-cpp-python "$LLAMA_PIN" -w "$WHEELS.tmp"
+    mv "$WHEELS.tmp" "$WHEELS"
+  fi
+  "$VENV/bin/pip" install --quiet --no-deps "$WHEELS"/*.whl
+  "$VENV/bin/pip" install --quiet -r "$ROOT/requirements.lock"
   touch "$VENV/.complete"
 fi
 flock -u 9
