@@ -155,9 +155,11 @@ def _print_summary(metrics: dict[str, Any], out: Path) -> None:
     shown = [
         ("accuracy", o["accuracy"], "%"),
         ("fact recall", o["answers"]["fact_recall"], "%"),
+        ("confidently wrong", o["answers"]["confidently_wrong"], "%"),
         ("hit@3", o["retrieval"]["hit@3"], "%"),
         ("refusal F1", o["abstention"]["refusal_f1"], "%"),
         ("citation precision", o["citations"]["citation_precision"], "%"),
+        ("uncited answers", o["citations"]["uncited_answers"], "n"),
         ("latency p50", o["cost"]["latency_p50_s"], "s"),
     ]
     print(f"{o['n']} questions: " + ", ".join(f"{k} {report.fmt(v, u)}" for k, v, u in shown))

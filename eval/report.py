@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from eval.scoring import DIAGNOSES, Row
+from eval.scoring import DIAGNOSES, WITHHELD_BY, Row
 
 # (section, key, label, unit, meaning). The one list of figures shown by report and compare.
 FIGURES: list[tuple[str, str, str, str, str]] = [
     ("", "accuracy", "accuracy", "%", "answerable: every required fact found; unanswerable: abstained"),
     ("answers", "fact_recall", "fact recall", "%", "share of required facts found in the answer"),
     ("answers", "fully_correct", "fully correct", "%", "answerable questions with every fact found"),
+    (
+        "answers",
+        "confidently_wrong",
+        "confidently wrong",
+        "%",
+        "answerable questions answered with citations but missing a fact (lower is better)",
+    ),
     ("answers", "token_f1", "token F1", "%", "token overlap with the first alias of each fact"),
     ("retrieval", "hit@1", "hit@1", "%", "a source article ranked first"),
     ("retrieval", "hit@3", "hit@3", "%", "a source article in the top 3"),
@@ -36,6 +43,7 @@ FIGURES: list[tuple[str, str, str, str, str]] = [
         "answerable questions refused (lower is better)",
     ),
     ("citations", "cited_sentence_rate", "cited sentences", "%", "answer sentences carrying a valid [n]"),
+    ("citations", "uncited_answers", "uncited answers", "n", "answers (not refusals) without any citation"),
     ("citations", "supported_sentence_rate", "supported sentences", "%", "sentences their citations support"),
     ("citations", "citation_precision", "citation precision", "%", "cited articles that state the answer"),
     ("citations", "citation_recall", "citation recall", "%", "stating articles that were cited"),
@@ -50,7 +58,14 @@ FIGURES: list[tuple[str, str, str, str, str]] = [
     ("cost", "latency_p95_s", "latency p95", "s", "wall time per question, 95th percentile"),
     ("cost", "prompt_tokens_p50", "prompt tokens p50", "tok", "tokens read by the model per question"),
 ]
-LOWER_IS_BETTER = {"false_refusal_rate", "latency_p50_s", "latency_p95_s", "prompt_tokens_p50"}
+LOWER_IS_BETTER = {
+    "confidently_wrong",
+    "uncited_answers",
+    "false_refusal_rate",
+    "latency_p50_s",
+    "latency_p95_s",
+    "prompt_tokens_p50",
+}
 MEANINGS = {
     "retrieval miss": "no article stating the answer was retrieved",
     "fact not in context": "a stating article was retrieved but the sentence with the fact was not sent",
@@ -73,7 +88,7 @@ def fmt(value: float | None, unit: str) -> str:
         return f"{100 * value:.1f}%"
     if unit == "s":
         return f"{value:.2f} s"
-    if unit == "tok":
+    if unit in ("tok", "n"):  # token counts and question counts
         return f"{value:.0f}"
     return f"{value:.3f}"
 
@@ -85,6 +100,7 @@ def render(metrics: dict[str, Any], rows: list[Row], plots: list[tuple[str, str]
     out += [f"| {lab} | {fmt(figure(overall, g, k), u)} | {mean} |" for g, k, lab, u, mean in FIGURES]
     out += ["", "## By category\n", *_category_table(metrics["by_category"]), ""]
     out += [f"![{title}]({name})\n" for name, title in plots]
+    out += [*_confidently_wrong_section(rows), ""]
     out += ["## Why questions failed\n", *_diagnosis_table(overall["diagnoses"]), ""]
     out += ["Refusals by who made them:\n", *_refusal_table(overall["refusals"]), ""]
     failures = sorted((r for r in rows if not r["correct"]), key=_badness)
@@ -109,10 +125,12 @@ def _category_table(by_category: dict[str, dict[str, Any]]) -> list[str]:
     cols = [
         ("", "accuracy", "accuracy", "%"),
         ("answers", "fact_recall", "fact recall", "%"),
+        ("answers", "confidently_wrong", "confidently wrong", "%"),
         ("retrieval", "hit@3", "hit@3", "%"),
         ("retrieval", "fact_in_context", "fact in context", "%"),
         ("abstention", "false_refusal_rate", "false refusals", "%"),
         ("citations", "citation_precision", "citation precision", "%"),
+        ("citations", "uncited_answers", "uncited answers", "n"),
         ("cost", "latency_p50_s", "latency p50", "s"),
     ]
     lines = [
@@ -125,6 +143,27 @@ def _category_table(by_category: dict[str, dict[str, Any]]) -> list[str]:
     return lines
 
 
+def _confidently_wrong_section(rows: list[Row]) -> list[str]:
+    # Listed on their own, whatever their diagnosis: a cited wrong answer is the one a reader trusts.
+    wrong = [r for r in rows if r.get("confidently_wrong")]
+    n_answerable = sum(r["answerable"] for r in rows)
+    lines = [f"## Confidently wrong ({len(wrong)} of {n_answerable} answerable)\n"]
+    if not wrong:
+        return lines + ["No answerable question was answered with citations but a missing fact."]
+    lines += ["| id | answer | gold facts |", "| --- | --- | --- |"]
+    for r in wrong:
+        lines.append(f"| `{r['id']}` | {_cell(r['answer'])} | {_cell(_gold_facts(r))} |")
+    return lines
+
+
+def _gold_facts(row: Row) -> str:
+    """Each required fact as its aliases, marked found or missing in the answer."""
+    return "; ".join(
+        f"{' / '.join(aliases)} ({'found' if found else 'missing'})"
+        for aliases, found in zip(row["expected"], row["facts_found"])
+    )
+
+
 def _diagnosis_table(counts: dict[str, int]) -> list[str]:
     lines = ["| diagnosis | questions | meaning |", "| --- | ---: | --- |"]
     lines += [f"| {d} | {counts[d]} | {MEANINGS[d]} |" for d in DIAGNOSES if counts.get(d)]
@@ -133,7 +172,7 @@ def _diagnosis_table(counts: dict[str, int]) -> list[str]:
 
 def _refusal_table(refusals: dict[str, dict[str, int]]) -> list[str]:
     lines = ["| refused by | answerable (false refusals) | unanswerable (right) |", "| --- | ---: | ---: |"]
-    for cause in ("relevance gate", "model", "citation check"):
+    for cause in ("relevance gate", "model", *WITHHELD_BY):
         lines.append(
             f"| {cause} | {refusals['answerable'].get(cause, 0)} | {refusals['unanswerable'].get(cause, 0)} |"
         )
@@ -144,8 +183,13 @@ def _badness(row: Row) -> tuple:
     return (row["fact_recall"] if row["answerable"] else 0.0, DIAGNOSES.index(row["diagnosis"]), row["id"])
 
 
+def _cell(text: str) -> str:
+    """One line, safe inside a markdown table cell."""
+    return " ".join(text.split()).replace("|", "\\|")
+
+
 def _short(text: str, n: int = 90) -> str:
-    text = " ".join(text.split()).replace("|", "\\|")
+    text = _cell(text)
     return text if len(text) <= n else text[: n - 1] + "…"
 
 

@@ -131,6 +131,9 @@ def _empty_answer() -> dict[str, Any]:
         answer="",
         raw_answer="",
         abstained=False,
+        verified=None,
+        confidence=None,
+        withheld_by=None,
         citations=[],
         retrieved=[],
         passages=[],
@@ -148,6 +151,9 @@ def _answer_fields(result) -> dict[str, Any]:  # noqa: ANN001 - rag.types.Answer
         answer=result.answer,
         raw_answer=result.raw_answer,
         abstained=result.abstained,
+        verified=result.verified,
+        confidence=result.confidence,
+        withheld_by=result.withheld_by,
         citations=[
             {
                 "n": c.n,

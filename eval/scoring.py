@@ -36,18 +36,24 @@ _REFUSAL = re.compile(
 )
 
 
+WITHHELD_BY = ("citation check", "confidence", "model check")
+
+
 def refused_by(row: Row) -> str | None:
-    """Who turned the answer into a refusal: the relevance gate (no model call), the model, or the check."""
+    """Who turned the answer into a refusal: the relevance gate (no model call), the model's reply,
+    or the check that withheld its answer (citation check, confidence, model check)."""
     if not row["abstained"] or row.get("error"):
         return None
     raw = (row.get("raw_answer") or "").strip()
     if not raw:
         return "relevance gate"
-    return "model" if _REFUSAL.search(raw) else "citation check"
+    if _REFUSAL.search(raw):
+        return "model"
+    return row.get("withheld_by") or "citation check"
 
 
 def score_row(row: Row) -> Row:
-    """Add facts_found, fact_recall, correct, token_f1, citation figures and a diagnosis to ``row``."""
+    """Add facts_found, fact_recall, correct, confidently_wrong, token_f1, citations and a diagnosis."""
     expected, sources = row["expected"], row["sources"]
     answer = "" if row["abstained"] else row["answer"]
     context = [p["text"] for p in row.get("passages", [])]
@@ -62,6 +68,7 @@ def score_row(row: Row) -> Row:
     ok = not row.get("error")
     row["fully_correct"] = ok and row["answerable"] and not row["abstained"] and row["fact_recall"] == 1.0
     row["correct"] = row["fully_correct"] if row["answerable"] else ok and row["abstained"]
+    row["confidently_wrong"] = confidently_wrong(row)
     reference = " ".join(aliases[0] for aliases in expected)
     row["token_f1"] = m.token_f1(answer, reference) if row["answerable"] and expected else None
     precision, recall = m.citation_pr(row["cited_doc_ids"], sources)
@@ -71,6 +78,22 @@ def score_row(row: Row) -> Row:
     row["refused_by"] = refused_by(row)
     row["diagnosis"] = diagnose(row)
     return row
+
+
+def _gave_answer(row: Row) -> bool:
+    """The service gave an answer: no error and no refusal."""
+    return not row.get("error") and not row["abstained"]
+
+
+def confidently_wrong(row: Row) -> bool:
+    """An answerable question answered with citations but missing a gold fact.
+
+    The worst outcome for a trust tool: the citations make a wrong or incomplete
+    answer look vouched for. A refusal or an uncited answer at least signals doubt.
+    Needs ``fact_recall`` (set by ``score_row``).
+    """
+    cited = bool(row.get("citations"))
+    return row["answerable"] and _gave_answer(row) and cited and row["fact_recall"] < 1.0
 
 
 def diagnose(row: Row) -> str:
@@ -86,8 +109,8 @@ def diagnose(row: Row) -> str:
         return "retrieval miss"
     if missing and not any(row["facts_in_context"][i] for i in missing):
         return "fact not in context"
-    if row["abstained"] and row["refused_by"] == "citation check":
-        # The check withheld the model's text: a refusal of a right answer, or of a wrong one?
+    if row["abstained"] and row["refused_by"] in WITHHELD_BY:
+        # A check withheld the model's text: a refusal of a right answer, or of a wrong one?
         right = m.fact_recall(row.get("raw_answer") or "", row["expected"]) == 1.0
         return "over-abstention" if right else "wrong or incomplete answer"
     return "over-abstention" if row["abstained"] else "wrong or incomplete answer"
@@ -113,12 +136,13 @@ def _answers(rows: list[Row]) -> dict[str, float | None]:
     return {
         "fact_recall": m.mean(r["fact_recall"] if not r.get("error") else 0.0 for r in rows),
         "fully_correct": m.mean(float(r["fully_correct"]) for r in rows),
+        "confidently_wrong": m.mean(float(r["confidently_wrong"]) for r in rows),
         "token_f1": m.mean(r["token_f1"] for r in rows),
     }
 
 
-def _citations(rows: list[Row]) -> dict[str, float | None]:
-    answered = [r for r in rows if not r["abstained"] and not r.get("error")]
+def _citations(rows: list[Row]) -> dict[str, float | int | None]:
+    answered = [r for r in rows if _gave_answer(r)]
     sentences = [s for r in answered for s in r.get("sentences", [])]
     found = [(f, s) for r in answered for f, s in zip(r["facts_found"], r["facts_supported"]) if f]
     return {
@@ -127,6 +151,8 @@ def _citations(rows: list[Row]) -> dict[str, float | None]:
         "citation_precision": m.mean(r["citation_precision"] for r in answered),
         "citation_recall": m.mean(r["citation_recall"] for r in answered),
         "supported_fact_rate": m.mean(float(s) for _, s in found),
+        # A count, not a share: every answer should cite, so any non-zero figure is worth a look.
+        "uncited_answers": sum(not r.get("citations") for r in answered),
     }
 
 

@@ -98,7 +98,11 @@ def test_run_writes_every_output_for_another_gold_file(fake_models, tiny_gold, t
     report = (out / "report.md").read_text()
     assert "![Accuracy by category](accuracy_by_category.png)" in report
     assert "`withheld` (other): over-abstention" in report and "Roughly how many migrants" in report
-    assert "5 questions: accuracy 80.0%" in capsys.readouterr().out
+    assert "## Confidently wrong (0 of 4 answerable)" in report
+    assert metrics["overall"]["answers"]["confidently_wrong"] == 0.0
+    assert metrics["overall"]["citations"]["uncited_answers"] == 0
+    printed = capsys.readouterr().out
+    assert "5 questions: accuracy 80.0%" in printed and "uncited answers 0" in printed
     assert metrics["run"]["index"].startswith(str(tmp_path / "data" / "eval-index"))
 
 

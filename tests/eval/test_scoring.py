@@ -138,6 +138,8 @@ def test_aggregate_figures():
     assert o["abstention"]["false_refusal_rate"] == pytest.approx(1 / 3)
     assert o["citations"]["cited_sentence_rate"] == pytest.approx(2 / 3)  # over the 3 answered sentences
     assert o["citations"]["supported_fact_rate"] == 1.0
+    assert o["answers"]["confidently_wrong"] == pytest.approx(1 / 3)  # "half": cited, El Paso missing
+    assert o["citations"]["uncited_answers"] == 0  # the uncited rows are refusals
     assert o["cost"]["latency_p50_s"] == 4.0 and o["cost"]["prompt_tokens_p50"] == 300
     # "half" misses El Paso, which no passage holds
     assert o["diagnoses"] == {"ok": 2, "fact not in context": 1, "over-abstention": 1}
@@ -161,3 +163,63 @@ def test_refusals_are_attributed(raw, cause):
     assert row["refused_by"] == cause
     assert aggregate([row])["overall"]["refusals"] == {"answerable": {cause: 1}, "unanswerable": {}}
     assert make_row()["refused_by"] is None
+
+
+# --- confidently wrong and uncited answers -------------------------------------
+TWO_FACTS = [["242,000"], ["El Paso"]]
+UNANSWERABLE = dict(answerable=False, expected=[], sources=[], category="unanswerable")
+REFUSAL = dict(answer="I could not find that.", abstained=True, citations=[])
+
+
+@pytest.mark.parametrize(
+    ("fields", "wrong"),
+    [
+        ({}, False),  # right and cited
+        (dict(expected=TWO_FACTS), True),  # fact recall 0.5, cited
+        (dict(answer="They detained many people [1]."), True),  # fact recall 0, cited
+        (REFUSAL, False),  # a refusal claims nothing
+        (dict(REFUSAL, raw_answer="Many were held [1]."), False),  # withheld by the check: still a refusal
+        (dict(expected=TWO_FACTS, citations=[]), False),  # uncited: no false warrant
+        (dict(UNANSWERABLE), False),  # answered unanswerable is its own failure, not this one
+        (dict(error="boom", answer="", citations=[]), False),
+        (dict(error="boom", expected=TWO_FACTS), False),  # an error row never counts, citations or not
+    ],
+)
+def test_confidently_wrong_per_row(fields, wrong):
+    assert make_row(**fields)["confidently_wrong"] is wrong
+
+
+def test_a_two_fact_answer_with_one_fact_and_citations_is_confidently_wrong():
+    row = make_row(expected=TWO_FACTS)
+    assert row["fact_recall"] == 0.5 and row["citations"]
+    assert row["confidently_wrong"] is True
+    assert row["diagnosis"] == "fact not in context"  # the diagnosis is unchanged by the flag
+
+
+def test_confidently_wrong_share_and_uncited_count():
+    rows = [
+        make_row(id="right"),
+        make_row(id="half", expected=TWO_FACTS),  # the only confidently wrong row
+        make_row(id="uncited", expected=TWO_FACTS, citations=[]),  # answered, no citation
+        make_row(id="refused", **REFUSAL),
+        make_row(id="error", error="boom", answer="", citations=[]),
+        make_row(id="unans-cited", **UNANSWERABLE),
+        make_row(id="unans-uncited", **UNANSWERABLE, citations=[]),  # counts as uncited
+        make_row(id="unans-refused", **UNANSWERABLE, **REFUSAL),
+    ]
+    metrics = aggregate(rows)
+    o = metrics["overall"]
+    assert o["answers"]["confidently_wrong"] == pytest.approx(1 / 5)  # of 5 answerable rows
+    assert o["citations"]["uncited_answers"] == 2  # "uncited" and "unans-uncited"
+    assert isinstance(o["citations"]["uncited_answers"], int)
+    unanswerable = metrics["by_category"]["unanswerable"]
+    assert unanswerable["answers"]["confidently_wrong"] is None  # no answerable row to share over
+    assert unanswerable["citations"]["uncited_answers"] == 1
+    number = metrics["by_category"]["number"]
+    assert number["answers"]["confidently_wrong"] == 0.2 and number["citations"]["uncited_answers"] == 1
+
+
+def test_no_answers_at_all():
+    o = aggregate([make_row(**REFUSAL), make_row(error="boom", answer="", citations=[])])["overall"]
+    assert o["answers"]["confidently_wrong"] == 0.0
+    assert o["citations"]["uncited_answers"] == 0
