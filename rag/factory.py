@@ -51,6 +51,7 @@ def build(settings: Settings | None = None, llm: LLM | None = None, embedder=Non
         budget_tokens=settings.context_tokens,
         max_passages=settings.max_passages,
         dedup_jaccard=settings.dedup_jaccard,
+        spread_articles=settings.spread_articles,
     )
     service = RagService(settings, snapshot, retriever, selector, llm or open_llm(settings))
     return Rag(settings, store, service, Ingestor(settings, store, embedder, snapshot))

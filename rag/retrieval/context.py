@@ -9,6 +9,7 @@ carrying it, and keep the best passages until the budget is spent.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -40,6 +41,7 @@ class ContextSelector:
     max_passages: int = 6
     dedup_jaccard: float = 0.6
     lexical_weight: float = 0.35
+    spread_articles: int = 3
 
     def select(self, question: str, hits: list[Hit], weight: Callable[[str], float]) -> list[Passage]:
         """Numbered passages for the prompt; ``weight`` gives a stem's IDF."""
@@ -48,13 +50,27 @@ class ContextSelector:
             return []
         self._score(question, cands, weight)
         groups = self._dedup(sorted(cands, key=lambda c: -c.score))
-        return self._fill(groups)
+        return self._fill(self._spread(groups))
+
+    def _spread(self, groups: list[_Candidate]) -> list[_Candidate]:
+        """The best passage of each of the top ``spread_articles`` articles first, then by score.
+
+        List and multi-article questions need an item from every article; by score alone
+        one article's near-paraphrases fill the budget.
+        """
+        firsts: dict[str, _Candidate] = {}
+        for group in groups:
+            if len(firsts) >= self.spread_articles:
+                break
+            firsts.setdefault(group.doc_id, group)
+        head = list(firsts.values())
+        return head + [g for g in groups if all(g is not h for h in head)]
 
     def _candidates(self, hits: list[Hit]) -> list[_Candidate]:
         cands, seen = [], set()
         for rank, hit in enumerate(hits):
-            for sent in hit.chunk.sentences:
-                key = (hit.chunk.doc_id, sent.start)
+            for sent in _with_antecedents(hit.chunk.sentences):
+                key = (hit.chunk.doc_id, sent.start, sent.end)  # a carried sentence starts with another
                 if key in seen or len(sent.text) < 12:
                     continue
                 seen.add(key)
@@ -102,6 +118,23 @@ class ContextSelector:
                 Passage(n=len(passages) + 1, text=group.sentence.text, score=group.score, supports=supports)
             )
         return passages
+
+
+_PRONOUN_START = re.compile(r"^[\"'“‘(]*(he|she|they|it|his|her|their|its|this|these|those|we)\b", re.I)
+
+
+def _with_antecedents(sentences: list[Sentence]) -> list[Sentence]:
+    """Each sentence, where one opening with a pronoun ("They said ...") carries the one before.
+
+    Alone, such a sentence names nobody, so neither the model nor the claim check
+    could tell whom it is about.
+    """
+    out = []
+    for prev, sent in zip([None, *sentences], sentences):
+        if prev is not None and _PRONOUN_START.match(sent.text):
+            sent = Sentence(text=f"{prev.text} {sent.text}", start=prev.start, end=sent.end)
+        out.append(sent)
+    return out
 
 
 def best_score(passages: list[Passage]) -> float:

@@ -38,3 +38,32 @@ def test_budget_limits_passages_but_keeps_the_best():
     passages = ContextSelector(HashEmbedder(), budget_tokens=30).select("rail bridges", hits, lambda w: 1.0)
     assert 1 <= len(passages) <= 2
     assert sum(len(p.text) // 4 + 4 for p in passages) <= 30 + 20
+
+
+def test_sentence_opening_with_a_pronoun_carries_the_one_before():
+    hits = [_hit("a", "Rosa Icela Rodríguez attended the meeting.", "She is the security secretary.")]
+    passages = ContextSelector(HashEmbedder(), budget_tokens=200).select(
+        "Who is the security secretary?", hits, lambda w: 1.0
+    )
+    texts = [p.text for p in passages]
+    assert "Rosa Icela Rodríguez attended the meeting. She is the security secretary." in texts
+    carried = next(p for p in passages if p.text.startswith("Rosa") and "She" in p.text)
+    assert (carried.supports[0].start, carried.supports[0].end) == (0, len(carried.text))
+
+
+def test_best_passage_of_each_top_article_comes_before_the_rest():
+    question = "Which countries do the migrants come from?"
+    hits = [
+        _hit(
+            "a",
+            "Migrants come from Venezuela, officials said.",
+            "Migrants come from Cuba and Ecuador this year.",
+            "Most migrants come from countries in crisis.",
+            "Many migrants come from Nicaragua by bus.",
+        ),
+        _hit("b", "Officials also named Haiti."),
+    ]
+    narrow = ContextSelector(HashEmbedder(), budget_tokens=60, spread_articles=0)
+    spread = ContextSelector(HashEmbedder(), budget_tokens=60, spread_articles=2)
+    assert {d for p in narrow.select(question, hits, lambda w: 1.0) for d in p.doc_ids} == {"a"}
+    assert {d for p in spread.select(question, hits, lambda w: 1.0) for d in p.doc_ids} == {"a", "b"}
