@@ -6,6 +6,7 @@ The UI, the HTTP API, the CLI and the eval harness all call this in-process.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 
 from rag.answer.citations import check_answer
 from rag.answer.followup import needs_rewrite, rewrite
-from rag.answer.prompt import answer_messages
+from rag.answer.prompt import answer_messages, verify_messages
 from rag.components.llm import LLM, Usage
 from rag.errors import BadQuestion, IndexMissing
 from rag.retrieval.context import ContextSelector, best_score
@@ -126,11 +127,10 @@ class RagService:
         hits = self.retriever.retrieve(question, opts.top_k or self.settings.top_k)
         selector = self.selector
         if opts.max_passages or opts.context_tokens:
-            selector = ContextSelector(
-                embedder=selector.embedder,
+            selector = dataclasses.replace(
+                selector,
                 budget_tokens=opts.context_tokens or selector.budget_tokens,
                 max_passages=opts.max_passages or selector.max_passages,
-                dedup_jaccard=selector.dedup_jaccard,
             )
         return hits, selector.select(question, hits, snap.bm25.weight)
 
@@ -144,14 +144,24 @@ class RagService:
             parts.append(piece)
             yield piece
         result.raw_answer = "".join(parts)
+        weight = self.snapshot.bm25.weight  # a word form the corpus uses has an IDF
         checked = check_answer(
-            result.raw_answer,
-            passages,
-            self.settings.support_threshold,
-            question=question,
-            weight=self.snapshot.bm25.weight,
-            min_coverage=self.settings.min_coverage,
+            result.raw_answer, passages, self.settings.support_threshold, question, lambda w: weight(w) > 0
         )
+        result.confidence = answer_confidence(usage.token_probs)
+        if checked.abstained:
+            result.withheld_by = "citation check" if checked.sentences else None
+        elif result.confidence is not None and result.confidence < self.settings.min_confidence:
+            checked, result.withheld_by = checked.withheld(), "confidence"
+        elif self.settings.verify_answers:
+            # The answer's conversation is still in the KV cache: only the question is new.
+            t1 = time.perf_counter()
+            result.verified = self.llm.judge(
+                verify_messages(question, passages, result.raw_answer, checked.text)
+            )
+            result.timings.verify_s = time.perf_counter() - t1
+            if result.verified is not None and result.verified < self.settings.verify_threshold:
+                checked, result.withheld_by = checked.withheld(), "model check"
         result.answer = checked.text
         result.abstained = checked.abstained
         result.citations = checked.citations
@@ -162,6 +172,17 @@ class RagService:
         # Time to first token counts from the request, as the user waits for it.
         result.timings.first_token_s = (t0 - started) + usage.first_token_s
         result.timings.generation_s = time.perf_counter() - t0
+
+
+def answer_confidence(token_probs: list[float]) -> float | None:
+    """The lowest probability the model gave any token of its answer (None: not reported).
+
+    Where the model hesitated between an answer and a refusal, or between two names, the
+    top token's probability drops. On both eval corpora this separated right answers from
+    wrong ones better than asking the model afterwards (README "Evaluation").
+    """
+    written = token_probs[:-1] if len(token_probs) > 1 else token_probs  # the last one is the stop
+    return min(written) if written else None
 
 
 def _doc_ranking(hits: list[Hit]) -> list[str]:

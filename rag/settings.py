@@ -51,6 +51,12 @@ class Settings(BaseSettings):
     dedup_jaccard: float = Field(
         0.6, ge=0, le=1, description="Word-set overlap above which two sentences count as one passage."
     )
+    spread_articles: int = Field(
+        3,
+        ge=0,
+        le=20,
+        description="The best passage of each of this many top articles goes in before the rest by score.",
+    )
     min_relevance: float = Field(
         0.2, description="Best sentence relevance below this abstains without calling the model."
     )
@@ -79,13 +85,25 @@ class Settings(BaseSettings):
     # --- answering -------------------------------------------------------
     max_question_chars: int = Field(1000, ge=10, description="Longer questions are refused.")
     support_threshold: float = Field(
-        0.5, ge=0, le=1, description="Share of an answer sentence's content words found in its sources."
-    )
-    min_coverage: float = Field(
-        0.4,
+        0.5,
         ge=0,
         le=1,
-        description="IDF-weighted share of the question's words the answer and its sources must contain.",
+        description="Word share a sentence naming no name, number or date needs with its source.",
+    )
+    min_confidence: float = Field(
+        0.2,
+        ge=0,
+        le=1,
+        description="Answers with a token the model wrote with a lower probability are withheld.",
+    )
+    verify_answers: bool = Field(
+        False, description="Ask the model whether its cited sources state the answer; withhold it if not."
+    )
+    verify_threshold: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Answers whose P(yes) from the model's own check is below this are withheld.",
     )
     rewrite_followups: bool = Field(True, description="Rewrite follow-up questions using chat history.")
 

@@ -99,7 +99,10 @@ class Timings(BaseModel):
     rewrite_s: float = 0.0
     retrieval_s: float = 0.0
     first_token_s: float = 0.0
-    generation_s: float = 0.0
+    generation_s: float = Field(
+        0.0, description="From the prompt to the checked answer, verification included."
+    )
+    verify_s: float = Field(0.0, description="The model's yes/no check of the answer.")
     total_s: float = 0.0
 
 
@@ -113,6 +116,15 @@ class Answer(BaseModel):
     sentences: list[SentenceCheck] = Field(default_factory=list)
     unsupported: list[str] = Field(
         default_factory=list, description="Answer sentences their cited passages do not support."
+    )
+    withheld_by: Literal["citation check", "confidence", "model check"] | None = Field(
+        None, description="Which check turned the model's answer into an abstention, if one did."
+    )
+    confidence: float | None = Field(
+        None, description="Lowest probability the model gave a token of its answer (None: not reported)."
+    )
+    verified: float | None = Field(
+        None, description="The model's probability that the cited sources state this answer (None: not run)."
     )
     retrieved: list[str] = Field(default_factory=list, description="Article ids in rank order.")
     passages: list[Passage] = Field(default_factory=list)

@@ -36,8 +36,9 @@ class HashEmbedder(Embedder):
 class ScriptedLLM(LLM):
     """Replies with ``reply(messages)``, streamed word by word; records every prompt."""
 
-    def __init__(self, reply: Callable[[list[Message]], str]) -> None:
+    def __init__(self, reply: Callable[[list[Message]], str], sureness: float | None = None) -> None:
         self.reply = reply
+        self.sureness = sureness  # the probability reported for every word, as llama.cpp would
         self.prompts: list[list[Message]] = []
 
     def stream(self, messages: list[Message], max_tokens: int, usage: Usage) -> Iterator[str]:
@@ -45,7 +46,11 @@ class ScriptedLLM(LLM):
         usage.prompt_tokens = sum(len(m["content"].split()) for m in messages)
         for piece in re.findall(r"\S+\s*", self.reply(messages)):
             usage.completion_tokens += 1
+            if self.sureness is not None:
+                usage.token_probs.append(self.sureness)
             yield piece
+        if self.sureness is not None:
+            usage.token_probs.append(1.0)  # the stop token
 
 
 def cite_source_with(text: str) -> Callable[[list[Message]], str]:

@@ -74,3 +74,54 @@ def test_followup_is_rewritten_before_retrieval(rag):
     result = rag.service.ask("How many did they detain?", history)
     assert result.standalone_question == "How many migrants did CBP detain in November?"
     assert "242,000" in result.answer
+
+
+def _judging(verdict: str):
+    """Answers like ``cite_source_with("242,000")`` and replies ``verdict`` to the answer check."""
+    answer = cite_source_with("242,000")
+
+    def reply(messages):
+        return verdict if "Reply yes or no" in messages[-1]["content"] else answer(messages)
+
+    return ScriptedLLM(reply)
+
+
+@pytest.mark.parametrize(("verdict", "shown"), [("Yes.", True), ("No, it does not.", False)])
+def test_model_check_decides_whether_a_grounded_answer_is_shown(rag, verdict, shown):
+    rag.service.llm = _judging(verdict)
+    rag.service.settings = rag.settings.model_copy(update={"verify_answers": True})
+    result = rag.service.ask("How many migrants did CBP detain on the Mexican border in November?")
+    assert result.abstained is not shown
+    assert result.verified == (1.0 if shown else 0.0)
+    assert ("242,000" in result.answer) is shown and bool(result.citations) is shown
+    assert result.withheld_by == (None if shown else "model check")
+    # The check continues the answer's own conversation: same prompt, the answer, one question.
+    answer_prompt, check_prompt = rag.service.llm.prompts[-2:]
+    assert check_prompt[:2] == answer_prompt
+    assert check_prompt[2] == {"role": "assistant", "content": result.raw_answer.strip()}
+
+
+def test_model_check_can_be_switched_off(rag):
+    rag.service.llm = _judging("No.")
+    rag.service.settings = rag.settings.model_copy(update={"verify_answers": False})
+    result = rag.service.ask("How many migrants did CBP detain on the Mexican border in November?")
+    assert not result.abstained and result.verified is None
+    assert len(rag.service.llm.prompts) == 1
+
+
+@pytest.mark.parametrize(("sureness", "shown"), [(0.9, True), (0.3, False)])
+def test_answer_the_model_wrote_hesitantly_is_withheld(rag, sureness, shown):
+    rag.service.llm = ScriptedLLM(cite_source_with("242,000"), sureness=sureness)
+    rag.service.settings = rag.settings.model_copy(update={"min_confidence": 0.5, "verify_answers": False})
+    result = rag.service.ask("How many migrants did CBP detain on the Mexican border in November?")
+    assert result.confidence == sureness
+    assert result.abstained is not shown
+    assert result.withheld_by == (None if shown else "confidence")
+
+
+def test_answer_confidence_is_the_weakest_token_but_the_stop():
+    from rag.service import answer_confidence
+
+    assert answer_confidence([0.9, 0.4, 0.8, 0.1, 1.0]) == 0.1
+    assert answer_confidence([0.9, 0.95, 0.2]) == 0.9  # the stop token does not count
+    assert answer_confidence([]) is None

@@ -1,19 +1,21 @@
 """Check a generated answer against the passages it cites.
 
 A small model cites numbers that do not exist and, asked about something the
-articles never say, may answer from memory. So every sentence is checked: its
-content words and every number in it must be found in the passages it cites.
-An answer with no supported sentence at all becomes an abstention.
+articles never say, may answer from memory. So every sentence is checked claim by
+claim (rag.answer.claims): each name, number and date must be in the one passage
+it cites. A sentence that fails is re-pointed at the passage that does state it,
+or left out; an answer with nothing left becomes an abstention.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
+from rag.answer.claims import Known, answer_kind, has_kind, new_claims, ungrounded, vocabulary
 from rag.ingest.chunk import split_sentences
-from rag.retrieval.text import STOPWORDS, stem, stems, words
+from rag.retrieval.text import STOPWORDS, stem, words
 from rag.types import ABSTAIN_TEXT, Citation, Passage, SentenceCheck
 
 MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
@@ -39,7 +41,12 @@ class CheckedAnswer:
     def unsupported(self) -> list[str]:
         return [s.sentence for s in self.sentences if not s.supported]
 
+    def withheld(self) -> CheckedAnswer:
+        """The same checks, shown as an abstention (a later check rejected the answer)."""
+        return CheckedAnswer(ABSTAIN_TEXT, True, [], self.sentences)
 
+
+_PAREN_MARKER = re.compile(r"\((\d{1,2})\)")
 _TRAILING = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)")
 
 
@@ -54,6 +61,8 @@ def drop_invalid_markers(text: str, valid: set[int]) -> str:
         nums = [n for n in re.findall(r"\d+", m.group(1)) if int(n) in valid]
         return f" [{', '.join(nums)}]" if nums else ""
 
+    # "(3)" for "[3]": small models slip into it; "(C)" in a caption or "(2023)" stays text.
+    text = _PAREN_MARKER.sub(lambda m: f"[{m.group(1)}]" if int(m.group(1)) in valid else m.group(0), text)
     text = _TRAILING.sub(lambda m: m.group(2) + m.group(1), text)
     return MARKER.sub(fix, text)
 
@@ -68,41 +77,51 @@ def support_score(sentence: str, sources: list[str]) -> tuple[float, bool]:
     return sum(w in source_words for w in claim) / len(claim), numbers_ok
 
 
-def question_coverage(question: str, texts: list[str], weight: Callable[[str], float]) -> float:
-    """Weighted share of the question's words that the answer and its sources contain.
+def _grounded(
+    sentence: str, passages: list[Passage], question: str, threshold: float, known: Known
+) -> float | None:
+    """Word share when ``passages`` back every claim of ``sentence``; None when they do not.
 
-    An answer that quotes a real but unrelated sentence passes the support check;
-    this catches it ("How many people live in Mexico City?" answered with a
-    sentence that merely mentions Mexico City). ``weight`` is the corpus IDF; words
-    the corpus never uses weigh nothing, as no passage could cover them.
+    A sentence that names nothing the question did not ("The talks were cordial") has
+    no claims of its own to test, so it must share most of its words with the passages.
     """
-    asked = {term: weight(term) for term in stems(question)}
-    total = sum(asked.values())
-    if not total:
-        return 1.0
-    found = set().union(*(stems(t) for t in texts))
-    return sum(v for w, v in asked.items() if w in found) / total
+    texts, plain = [p.text for p in passages], strip_markers(sentence)
+    if ungrounded(plain, " ".join(texts), question, known):
+        return None
+    share, numbers_ok = support_score(plain, texts)
+    if not new_claims(plain, question) and not (numbers_ok and share >= threshold):
+        return None
+    return share
 
 
-def _check_sentence(sentence: str, by_n: dict[int, Passage], threshold: float) -> SentenceCheck:
+def _check_sentence(
+    sentence: str, by_n: dict[int, Passage], question: str, threshold: float, known: Known
+) -> SentenceCheck:
     nums = [int(n) for g in MARKER.findall(sentence) for n in re.findall(r"\d+", g)]
-    pool = [by_n[n].text for n in nums] if nums else [p.text for p in by_n.values()]
-    score, numbers_ok = support_score(sentence, pool)
-    check = SentenceCheck(
-        sentence=sentence, cites=nums, supported=numbers_ok and score >= threshold, score=score
-    )
-    if check.supported or not nums:
-        return check
-    # A small model often cites the neighbouring number: re-point the marker at the
-    # passage that does support the sentence, if exactly such a passage exists.
-    best = max(by_n.values(), key=lambda p: support_score(sentence, [p.text]))
-    score, numbers_ok = support_score(sentence, [best.text])
-    if numbers_ok and score >= threshold:
-        fixed = MARKER.sub("", sentence).rstrip()
-        tail = fixed[-1] if fixed[-1:] in ".!?" else ""
-        fixed = f"{fixed[: len(fixed) - len(tail)]} [{best.n}]{tail}"
-        return SentenceCheck(sentence=fixed, cites=[best.n], supported=True, score=score, repaired_from=nums)
-    return check
+    if nums:
+        share = _grounded(sentence, [by_n[n] for n in nums], question, threshold, known)
+        if share is not None:
+            return SentenceCheck(sentence=sentence, cites=nums, supported=True, score=share)
+    # Uncited, or citing a passage that does not state it (a small model often cites the
+    # neighbouring number): point it at the one passage that states all of it, else at the
+    # two that do together ("December 27 [1], National Palace [3]" written with one number).
+    for group in _groups(list(by_n.values())):
+        found = [
+            (s, g) for g in group if (s := _grounded(sentence, g, question, threshold, known)) is not None
+        ]
+        if found:
+            share, best = max(found, key=lambda f: (f[0], sum(p.score for p in f[1])))
+            cites = sorted(p.n for p in best)
+            fixed = MARKER.sub("", sentence).rstrip()
+            tail = fixed[-1] if fixed[-1:] in ".!?" else ""
+            fixed = f"{fixed[: len(fixed) - len(tail)]} [{', '.join(map(str, cites))}]{tail}"
+            return SentenceCheck(sentence=fixed, cites=cites, supported=True, score=share, repaired_from=nums)
+    return SentenceCheck(sentence=sentence, cites=nums, supported=False, score=0.0)
+
+
+def _groups(passages: list[Passage]) -> list[list[list[Passage]]]:
+    """Single passages first, then pairs: the fewest sources that can back a sentence."""
+    return [[[p] for p in passages], [list(pair) for pair in itertools.combinations(passages, 2)]]
 
 
 def check_answer(
@@ -110,9 +129,13 @@ def check_answer(
     passages: list[Passage],
     threshold: float,
     question: str = "",
-    weight: Callable[[str], float] = lambda w: 1.0,
-    min_coverage: float = 0.0,
+    known: Known = lambda stem: False,
 ) -> CheckedAnswer:
+    """Keep the answer's sentences that a passage states, each citing it; else abstain.
+
+    Sentences that fail are left out of the text (and listed as unsupported); an answer
+    with none left, or without the kind of thing the question asks for, abstains.
+    """
     by_n = {p.n: p for p in passages}
     text = drop_invalid_markers(raw.strip(), set(by_n)).strip()
     if text and not strip_markers(text).strip(" .,;:"):
@@ -122,20 +145,22 @@ def check_answer(
     if not text or _ABSTAIN_HINT.search(text) or not passages:
         return CheckedAnswer(ABSTAIN_TEXT, True, [], [])
     checks = [
-        _check_sentence(text[a:b], by_n, threshold)
+        _check_sentence(text[a:b], by_n, question, threshold, _with_passages(known, passages))
         for a, b in split_sentences(text)
         if strip_markers(text[a:b]).strip(" .,;:")  # skip a bare "[1]." left by splitting
     ]
-    cited = list(dict.fromkeys(n for c in checks for n in c.cites))
-    supported = [c for c in checks if c.supported]
-    covered = question_coverage(
-        question, [c.sentence for c in supported] + [by_n[n].text for n in cited], weight
-    )
-    if not supported or covered < min_coverage:
+    kept = [c for c in checks if c.supported]
+    shown = " ".join(c.sentence for c in kept)
+    if not kept or not has_kind(strip_markers(shown), answer_kind(question), question):
         return CheckedAnswer(ABSTAIN_TEXT, True, [], checks)
-    return CheckedAnswer(
-        " ".join(c.sentence for c in checks), False, [_citation(by_n[n]) for n in cited], checks
-    )
+    cited = list(dict.fromkeys(n for c in kept for n in c.cites))
+    return CheckedAnswer(shown, False, [_citation(by_n[n]) for n in cited], checks)
+
+
+def _with_passages(known: Known, passages: list[Passage]) -> Known:
+    """Names the corpus uses or any passage in the prompt states."""
+    shown = set().union(*(vocabulary(p.text) for p in passages))
+    return lambda form: form in shown or known(form)
 
 
 def _citation(passage: Passage) -> Citation:

@@ -11,8 +11,10 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from rag.components.llm_cache import Perf, PrefixStore, cached_prefix, model_identity
 from rag.errors import ModelUnavailable, RagError
@@ -31,6 +33,9 @@ class Usage:
     cached_tokens: int = 0  # prompt tokens served from the KV cache, not evaluated
     prompt_eval_s: float = 0.0  # llama.cpp's own clock for evaluating the rest of the prompt
     eval_s: float = 0.0  # llama.cpp's own clock for generating
+    # The probability the model gave each token it wrote (greedy: its top choice), where the
+    # backend exposes logits: how sure it was of the answer, at no extra cost.
+    token_probs: list[float] = field(default_factory=list)
 
 
 class LLM(ABC):
@@ -44,6 +49,16 @@ class LLM(ABC):
 
     def load(self) -> None:  # noqa: B027 - an optional hook, not a contract
         """Load weights now rather than on the first question; a remote server has none to load."""
+
+    def judge(self, messages: list[Message]) -> float | None:
+        """How sure the model is that the reply to ``messages`` is "yes" rather than "no".
+
+        This generic version reads a short reply (1.0 yes, 0.0 no, None neither); backends
+        that expose logits override it with a real probability.
+        """
+        text, _ = self.complete(messages, 3)
+        first = re.findall(r"[a-z]+", text.lower())[:1]
+        return {"yes": 1.0, "no": 0.0}.get(first[0]) if first else None
 
 
 class LlamaCppLLM(LLM):
@@ -153,6 +168,7 @@ class LlamaCppLLM(LLM):
                 top_k=1,
                 stream=True,
                 stop=stop,
+                logits_processor=[_recorder(usage.token_probs)],
             )
             for piece in pieces:
                 text = piece["choices"][0]["text"]
@@ -163,6 +179,53 @@ class LlamaCppLLM(LLM):
                     yield text
             usage.total_s = time.perf_counter() - start
             usage.prompt_eval_s, usage.eval_s = perf.read()
+
+    def judge(self, messages: list[Message]) -> float | None:
+        """P(yes) / (P(yes) + P(no)) from the logits of the reply's first token.
+
+        The messages usually continue the answer's own conversation, which the KV cache
+        still holds, so only the few new tokens are evaluated (README "Answer checks").
+        """
+        with self._lock:
+            if self._llm is None:
+                self._load()
+            llm = self._llm
+            tokens = self._encode(messages)[0]
+            if len(tokens) >= llm.n_ctx():
+                return None
+            llm.n_tokens = min(cached_prefix(llm, tokens), len(tokens) - 1)
+            llm.eval(tokens[llm.n_tokens :])
+            # Without logits_all, llama.cpp keeps only the last position's logits, and
+            # llama-cpp-python no longer copies them into ``scores``: read them directly.
+            logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),))  # noqa: SLF001
+            yes, no = (self._choice_ids(words) for words in (_YES, _NO))
+            return _two_way(logits, yes, no)
+
+    def _choice_ids(self, words: tuple[str, ...]) -> list[int]:
+        ids = {self._llm.tokenize(w.encode(), add_bos=False, special=False)[0] for w in words}
+        return sorted(ids)
+
+
+_YES = ("yes", "Yes", " yes", " Yes", "YES")
+_NO = ("no", "No", " no", " No", "NO")
+
+
+def _recorder(probs: list[float]) -> Callable:
+    """A logits processor that notes the top token's probability and changes nothing."""
+
+    def record(_ids, logits):  # noqa: ANN001, ANN202 - llama-cpp-python's callback
+        scores = np.asarray(logits, dtype=np.float64)
+        probs.append(float(1.0 / np.exp(scores - scores.max()).sum()))
+        return logits
+
+    return record
+
+
+def _two_way(logits, yes: list[int], no: list[int]) -> float:  # noqa: ANN001 - numpy row
+    scores = np.asarray(logits, dtype=np.float64)
+    top = scores[yes + no].max()
+    p_yes, p_no = (np.exp(scores[ids] - top).sum() for ids in (yes, no))
+    return float(p_yes / (p_yes + p_no))
 
 
 class OpenAICompatLLM(LLM):

@@ -1,0 +1,212 @@
+"""What an answer sentence claims, and whether one passage states it.
+
+Sharing words with a source proves little: a wrong name taken from the cited
+sentence shares all of them, and a right one-word answer ("Apple [3]") shares
+too few to count. What a reader takes away are the names, numbers and dates, so
+those are the claims: each must occur in the passage the sentence cites (or in
+the question, which the user asserted). The kind of answer asked for is a
+second, cheap test: a "when" question answered without any time is no answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from rag.retrieval.text import STOPWORDS, fold, stem
+
+# Is this word form (folded, stemmed) one the corpus uses? (BM25's vocabulary, in the service.)
+Known = Callable[[str], bool]
+
+_TOKEN = re.compile(r"\d[\d,.]*\d|[\w'’.-]+")
+# "one" is left out: "the one that travelled" is a pronoun far more often than a count.
+_NUMBER_WORDS = {
+    w: str(i)
+    for i, w in enumerate(
+        "zero - two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+        "fifteen sixteen seventeen eighteen nineteen twenty".split()
+    )
+    if w != "-"
+}
+_SCALE = frozenset("hundred thousand million billion trillion dozen half percent".split())
+_MONTHS = frozenset(
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec".split()
+)
+_DAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
+_RELATIVE_TIME = re.compile(
+    r"\b(today|tonight|yesterday|tomorrow|week|weekend|month|year|decade|century|morning|afternoon|"
+    r"evening|night|hours?|minutes?|days?|ago|later|earlier|soon|spring|summer|autumn|fall|winter|"
+    r"christmas|new year)\b"
+)
+# Capitalised words that open or link sentences without naming anything.
+_NOT_NAMES = STOPWORDS | frozenset(
+    "according yes however both neither either although while since because during among "
+    "meanwhile instead despite following under until unless".split()
+)
+_PERSON_Q = re.compile(r"^\s*(?:and\s+)?(who|whom|whose)\b|\bwhich (person|official|individual)\b", re.I)
+_TIME_Q = re.compile(
+    r"^\s*(?:and\s+)?when\b|\b(what|which) (date|day|month|year|time)\b|\bhow long ago\b", re.I
+)
+_NUMBER_Q = re.compile(r"\bhow (many|much)\b|\bwhat (number|percentage|share|amount)\b", re.I)
+_PLACE_Q = re.compile(
+    r"^\s*(?:and\s+)?where\b|\b(in|at|to) which (city|country|state|building|town|place)\b", re.I
+)
+
+
+_MARKER = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")
+
+
+def _tokens(text: str) -> list[str]:
+    return [tok for tok, _ in _tokens_with_gaps(text)]
+
+
+def _tokens_with_gaps(text: str) -> list[tuple[str, bool]]:
+    """(token, whether only spaces separate it from the previous token)."""
+    # Citation markers ("[2]") are not numbers the answer states.
+    text = _MARKER.sub(" ", text)
+    out, prev_end = [], 0
+    for m in _TOKEN.finditer(text):
+        tok = m.group().strip(".'’-")
+        if tok:
+            out.append((tok, not text[prev_end : m.start()].strip()))
+        prev_end = m.end()
+    return out
+
+
+def _is_number(token: str) -> bool:
+    low = fold(token)
+    return any(c.isdigit() for c in low) or low in _NUMBER_WORDS or low in _SCALE
+
+
+def _is_name(token: str) -> bool:
+    # A sentence's first word is capitalised anyway; it is checked like a name unless it is a
+    # known opener, since "Smith said ..." must not slip through.
+    return token[:1].isupper() and fold(token) not in _NOT_NAMES
+
+
+def claims(sentence: str) -> list[str]:
+    """The names, numbers and dates ``sentence`` states, as written; a name may be several words."""
+    return [" ".join(span) for span in _spans(sentence)]
+
+
+_JOINERS = frozenset("of de del la le van von bin al da".split())
+
+
+def _spans(sentence: str) -> list[list[str]]:
+    """Numbers and dates one token each; names as runs of capitalised words ("Secretary of State")."""
+    spans: list[list[str]] = []
+    open_name = False
+    pending: list[str] = []  # joiners seen inside a run of name words
+    for tok, adjacent in _tokens_with_gaps(sentence):
+        if not adjacent:  # a comma or a bracket ends a name: "Bárcena, Sandoval"
+            open_name, pending = False, []
+        if _is_number(tok) or _is_date(tok):
+            spans.append([tok])
+            open_name, pending = False, []
+        elif _is_name(tok):
+            if open_name:
+                spans[-1] += pending + [tok]
+            else:
+                spans.append([tok])
+            open_name, pending = True, []
+        elif open_name and fold(tok) in _JOINERS and not pending:
+            pending = [tok]
+        else:
+            open_name, pending = False, []
+    return spans
+
+
+def _is_date(token: str) -> bool:
+    return fold(token) in _MONTHS or fold(token) in _DAYS
+
+
+def _forms(token: str) -> set[str]:
+    low = fold(token).replace("’", "'").removesuffix("'s").strip("'")
+    parts = [p for p in re.split(r"[^\w]+", low) if p]
+    forms = {low, *parts, *(stem(p) for p in parts)}
+    forms |= {_NUMBER_WORDS[p] for p in parts if p in _NUMBER_WORDS}
+    return forms
+
+
+def vocabulary(text: str) -> set[str]:
+    """Every form (folded, stemmed, number word as digits) of every word in ``text``."""
+    vocab = set()
+    for tok in _tokens(text):
+        vocab |= _forms(tok)
+    return vocab
+
+
+def _known(token: str, vocab: set[str]) -> bool:
+    forms = _forms(token)
+    if forms & vocab:
+        return True
+    # "Mexican" is grounded by "Mexico": a shared stem of five letters or more.
+    low = fold(token)
+    return len(low) >= 5 and any(len(w) >= 5 and w[:5] == low[:5] and not w.isdigit() for w in vocab)
+
+
+def ungrounded(sentence: str, cited: str, question: str = "", known: Known = lambda form: False) -> list[str]:
+    """The claims of ``sentence`` that its cited text does not back; [] when it does.
+
+    Numbers and dates are what a small model most often takes from the wrong sentence,
+    so each must be in ``cited`` itself (or be the question's own: "closed in December").
+    A name must be there at least in part, so "Secretary of State Antony Blinken" may
+    cite "Blinken to travel ...", its other words being ones the corpus uses (``known``,
+    given a word form); a name the question gave counts as given, and so does one the
+    cited text writes as initials ("US").
+    """
+    vocab, asked = vocabulary(cited), vocabulary(question)
+    bad = []
+    for span in _spans(sentence):
+        if _is_number(span[0]) or _is_date(span[0]):
+            ok = _known(span[0], vocab | asked)
+        else:
+            words = [t for t in span if fold(t) not in _JOINERS]
+            anchored = any(_known(t, vocab) for t in words) or all(_known(t, asked) for t in words)
+            ok = _initials(words) in vocab | asked or (
+                anchored and all(_known(t, vocab | asked) or any(map(known, _forms(t))) for t in words)
+            )
+        if not ok:
+            bad.append(" ".join(span))
+    return bad
+
+
+def _initials(words: list[str]) -> str:
+    return "".join(fold(w)[0] for w in words) if len(words) > 1 else ""
+
+
+def new_claims(sentence: str, question: str) -> list[str]:
+    """Claims of ``sentence`` that the question did not already make."""
+    asked = vocabulary(question)
+    return [" ".join(s) for s in _spans(sentence) if not all(_known(t, asked) for t in s)]
+
+
+def answer_kind(question: str) -> str | None:
+    """'person', 'time', 'number' or 'place' when the question asks for one; else None."""
+    for kind, pattern in (
+        ("time", _TIME_Q),
+        ("number", _NUMBER_Q),
+        ("person", _PERSON_Q),
+        ("place", _PLACE_Q),
+    ):
+        if pattern.search(question):
+            return kind
+    return None
+
+
+def has_kind(answer: str, kind: str | None, question: str = "") -> bool:
+    """Whether ``answer`` contains something of the kind asked for (always, for no kind)."""
+    if kind is None:
+        return True
+    toks = _tokens(answer)
+    if kind == "number":
+        return any(_is_number(t) for t in toks)
+    if kind == "time":
+        folded = fold(answer)
+        return any(fold(t) in _MONTHS or fold(t) in _DAYS or _is_number(t) for t in toks) or bool(
+            _RELATIVE_TIME.search(folded)
+        )
+    # A person or a place is a name the question did not already give.
+    asked = vocabulary(question)
+    return any(_is_name(t) and not _known(t, asked) for t in toks)

@@ -1,0 +1,86 @@
+import pytest
+
+from rag.answer.claims import answer_kind, claims, has_kind, ungrounded
+
+PASSAGE = (
+    "The delegation will be led by the US Secretary of State, Antony Blinken, accompanied by "
+    "Alejandro Mayorkas; they meet López Obrador on Wednesday and 242,000 migrants were detained."
+)
+
+
+def test_claims_are_names_numbers_and_dates():
+    assert claims("Blinken met Lopez Obrador on Wednesday after 242,000 arrests.") == [
+        "Blinken",
+        "Lopez Obrador",
+        "Wednesday",
+        "242,000",
+    ]
+    assert claims("The Secretary of State met the Secretary, Mayorkas.") == [
+        "Secretary of State",
+        "Secretary",
+        "Mayorkas",
+    ]
+    assert claims("The talks were cordial.") == []
+
+
+def test_grounding_folds_accents_thousands_possessives_and_number_words():
+    assert ungrounded("Lopez Obrador's guest was Blinken [1].", PASSAGE) == []
+    assert ungrounded("About 242000 migrants.", PASSAGE) == []
+    assert ungrounded("Two officials went.", "The two officials went.") == []
+    assert ungrounded("2 officials went.", "The two officials went.") == []
+    assert ungrounded("The Mexican president.", "The president of Mexico.") == []
+
+
+def test_names_and_numbers_the_passage_lacks_are_reported():
+    assert ungrounded("Kamala Harris led it.", PASSAGE) == ["Kamala Harris"]
+    assert ungrounded("About 250,000 migrants.", PASSAGE) == ["250,000"]
+    # A name the user wrote in the question is the user's claim, not the answer's.
+    assert ungrounded("Harris was not there.", PASSAGE, question="Did Harris travel?") == []
+    # So is a date it gave ("closed in December" restates the question), but not a new one.
+    assert ungrounded("In October 242,000 were detained.", PASSAGE, question="How many in October?") == []
+    assert ungrounded("In October 242,000 were detained.", PASSAGE, question="How many were detained?") == [
+        "October"
+    ]
+
+
+def test_a_name_needs_a_foothold_in_the_cited_text_and_the_rest_known_to_the_corpus():
+    corpus = {"antony", "secretary", "state"}.__contains__
+    assert ungrounded("Secretary of State Antony Blinken.", "Blinken will travel.", known=corpus) == []
+    assert ungrounded("Secretary of State Antony Blinken.", "Blinken will travel.") == [
+        "Secretary of State Antony Blinken"
+    ]
+    # Mayorkas is in the corpus but not in the cited sentence: the citation does not back him.
+    assert ungrounded("Mayorkas led it.", "Blinken will travel.", known={"mayorkas"}.__contains__) == [
+        "Mayorkas"
+    ]
+    # Initials: "United States" is grounded by a text that says "US".
+    assert ungrounded("The United States closed them.", "The US closed crossings.") == []
+
+
+@pytest.mark.parametrize(
+    "question, kind",
+    [
+        ("Who led the US delegation?", "person"),
+        ("When will they meet again?", "time"),
+        ("On which day did the delegation travel?", "time"),
+        ("What date was the meeting?", "time"),
+        ("How many migrants were detained?", "number"),
+        ("Where did they meet?", "place"),
+        ("In which city did they meet?", "place"),
+        ("Which company did Sam Altman lead?", None),
+    ],
+)
+def test_answer_kind(question, kind):
+    assert answer_kind(question) == kind
+
+
+def test_answer_must_hold_the_kind_asked_for():
+    assert has_kind("Next month [1].", "time")
+    assert has_kind("On Wednesday.", "time")
+    assert not has_kind("The US will reopen the crossings [1].", "time")
+    assert has_kind("About 10,000 people.", "number") and has_kind("Two hours.", "number")
+    assert not has_kind("Many people.", "number")
+    assert has_kind("Antony Blinken.", "person", "Who led the delegation?")
+    # The person asked about is not an answer to "who" about them.
+    assert not has_kind("Blinken did.", "person", "Who travelled with Blinken?")
+    assert has_kind("Anything at all.", None)
