@@ -106,7 +106,7 @@ def _print_stream(events) -> Answer:  # noqa: ANN001
         others = f" (also {', '.join(c.doc_ids[1:])})" if len(c.doc_ids) > 1 else ""
         print(f"  [{c.n}] {c.doc_id}{others} @{c.start}-{c.end}: {c.quote}")
     for sentence in result.unsupported:
-        print(f"  unsupported: {sentence}")
+        print(f"  left out (not supported by its sources): {sentence}")
     t = result.timings
     print(
         f"  ({t.total_s:.1f}s: retrieval {t.retrieval_s:.2f}s, generation {t.generation_s:.1f}s, "

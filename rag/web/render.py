@@ -78,15 +78,19 @@ def notice_html(message: str, kind: str = "error") -> str:
 def answer_html(
     answer: Answer, articles: dict[str, ArticleMeta], max_bytes: int, show_passages: bool = False
 ) -> str:
-    """The final answer: text with [n] markers, unsupported sentences marked, sources, timings."""
+    """The final answer: text with [n] markers, sentences left out, sources, timings."""
     if answer.abstained:
         body = notice_html(answer.answer + " (no passage in the articles supports an answer)", "abstained")
     else:
         body = f'<div class="rag-answer">{_sentences_html(answer)}</div>'
         if answer.unsupported:
-            body += notice_html(
-                f"{len(answer.unsupported)} sentence(s) marked ⚠ are not supported by the sources they cite.",
-                "warning",
+            # Left out of the answer, never shown as fact; listed so the reader sees what was cut.
+            items = "".join(
+                f'<li class="rag-unsupported">{_markers(escape(s))}</li>' for s in answer.unsupported
+            )
+            body += (
+                f'<details class="rag-left-out"><summary>{len(answer.unsupported)} sentence(s) left out: '
+                f"not supported by the sources they cite</summary><ul>{items}</ul></details>"
             )
         cards = "".join(_source_card(c, articles, max_bytes) for c in answer.citations)
         body += f'<div class="rag-sources"><div class="rag-label">Sources</div>{cards}</div>'
@@ -112,13 +116,7 @@ def timing_line(answer: Answer) -> str:
 def _sentences_html(answer: Answer) -> str:
     if not answer.sentences:
         return _markers(escape(answer.answer))
-    out = []
-    for s in answer.sentences:
-        html = _markers(escape(s.sentence))
-        if not s.supported:
-            html = f'<span class="rag-unsupported" title="Not supported by the cited sources">⚠ {html}</span>'
-        out.append(html)
-    return " ".join(out)
+    return " ".join(_markers(escape(s.sentence)) for s in answer.sentences if s.supported)
 
 
 def _markers(html: str) -> str:

@@ -93,6 +93,9 @@ def test_answer_html_marks_sources_unsupported_sentences_and_timings(tmp_path):
     assert '<span class="rag-cite">[1]</span>' in html
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert html.count("rag-unsupported") == 1 and "not supported" in html
+    # The unsupported sentence is listed as left out, never in the answer itself.
+    shown = html.split('<div class="rag-answer">')[1].split("</div>")[0]
+    assert "National Palace" in shown and "fun" not in shown
     assert (
         '<details class="rag-source">' in html
         and '<code class="rag-doc">a</code>' in html
