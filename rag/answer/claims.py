@@ -153,8 +153,8 @@ def ungrounded(sentence: str, cited: str, question: str = "", known: Known = lam
     so each must be in ``cited`` itself (or be the question's own: "closed in December").
     A name must be there at least in part, so "Secretary of State Antony Blinken" may
     cite "Blinken to travel ...", its other words being ones the corpus uses (``known``,
-    given a word form); a name the question gave counts as given, and so does one the
-    cited text writes as initials ("US").
+    given a word form); a name the question gave counts as given if the corpus uses it,
+    and so does one the cited text writes as initials ("US").
     """
     vocab, asked = vocabulary(cited), vocabulary(question)
     bad = []
@@ -164,8 +164,10 @@ def ungrounded(sentence: str, cited: str, question: str = "", known: Known = lam
         else:
             words = [t for t in span if fold(t) not in _JOINERS]
             anchored = any(_known(t, vocab) for t in words) or all(_known(t, asked) for t in words)
+            # Even a name the question gave must be one the articles use: "What did Senator
+            # Bob Menendez say?" must not get a quote from an article that never names him.
             ok = _initials(words) in vocab | asked or (
-                anchored and all(_known(t, vocab | asked) or any(map(known, _forms(t))) for t in words)
+                anchored and all(_known(t, vocab) or any(map(known, _forms(t))) for t in words)
             )
         if not ok:
             bad.append(" ".join(span))
