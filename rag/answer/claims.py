@@ -153,8 +153,8 @@ def ungrounded(sentence: str, cited: str, question: str = "", known: Known = lam
     so each must be in ``cited`` itself (or be the question's own: "closed in December").
     A name must be there at least in part, so "Secretary of State Antony Blinken" may
     cite "Blinken to travel ...", its other words being ones the corpus uses (``known``,
-    given a word form); a name the question gave counts as given if the corpus uses it,
-    and so does one the cited text writes as initials ("US").
+    given a word form); a name the question gave counts as given if the corpus uses its
+    last word, and so does one the cited text writes as initials ("US").
     """
     vocab, asked = vocabulary(cited), vocabulary(question)
     bad = []
@@ -163,15 +163,22 @@ def ungrounded(sentence: str, cited: str, question: str = "", known: Known = lam
             ok = _known(span[0], vocab | asked)
         else:
             words = [t for t in span if fold(t) not in _JOINERS]
-            anchored = any(_known(t, vocab) for t in words) or all(_known(t, asked) for t in words)
-            # Even a name the question gave must be one the articles use: "What did Senator
-            # Bob Menendez say?" must not get a quote from an article that never names him.
-            ok = _initials(words) in vocab | asked or (
-                anchored and all(_known(t, vocab) or any(map(known, _forms(t))) for t in words)
-            )
+            ok = _initials(words) in vocab | asked or _name_backed(words, vocab, asked, known)
         if not ok:
             bad.append(" ".join(span))
     return bad
+
+
+def _name_backed(words: list[str], vocab: set[str], asked: set[str], known: Known) -> bool:
+    def used(word: str) -> bool:  # by the cited text or anywhere in the corpus
+        return _known(word, vocab) or any(map(known, _forms(word)))
+
+    if any(_known(w, vocab) for w in words):
+        return all(used(w) for w in words)
+    # A name only the question gave must still end in a word the articles use: "What did
+    # Senator Bob Menendez say?" gets no quote from articles that never name Menendez, while
+    # "Attorney General Letitia James" stands where the excerpts only say "James".
+    return all(_known(w, asked) for w in words) and used(words[-1])
 
 
 def _initials(words: list[str]) -> str:

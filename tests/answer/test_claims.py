@@ -39,6 +39,13 @@ def test_names_and_numbers_the_passage_lacks_are_reported():
     corpus = {"harris"}.__contains__
     assert ungrounded("Harris was not there.", PASSAGE, question="Did Harris travel?", known=corpus) == []
     assert ungrounded("Menendez said so.", PASSAGE, question="What did Menendez say?") == ["Menendez"]
+    # Only the last word of a question's name need be known: excerpts say "James", not "Letitia".
+    asked = "Whom did Attorney General Letitia James target?"
+    corpus = {"attorney", "general", "jam", "james"}.__contains__
+    assert ungrounded("Letitia James targeted Trump.", "Trump was fined.", asked, corpus) == []
+    assert ungrounded("Farhad Moshiri praised Trump.", "Trump was fined.", "Did Farhad Moshiri?", corpus) == [
+        "Farhad Moshiri"
+    ]
     # So is a date it gave ("closed in December" restates the question), but not a new one.
     assert ungrounded("In October 242,000 were detained.", PASSAGE, question="How many in October?") == []
     assert ungrounded("In October 242,000 were detained.", PASSAGE, question="How many were detained?") == [
