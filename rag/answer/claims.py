@@ -173,10 +173,10 @@ def _name_backed(words: list[str], vocab: set[str], asked: set[str], known: Know
     def used(word: str) -> bool:  # by the cited text or anywhere in the corpus
         return _known(word, vocab) or any(map(known, _forms(word)))
 
-    if any(_known(w, vocab) for w in words):
-        return all(used(w) for w in words)
-    # A name only the question gave must still end in a word the articles use: "What did
-    # Senator Bob Menendez say?" gets no quote from articles that never name Menendez, while
+    if any(_known(w, vocab) for w in words) and all(used(w) for w in words):
+        return True
+    # A name the question gave must still end in a word the articles use: "What did Senator
+    # Bob Menendez say?" gets no quote from articles that never name Menendez, while
     # "Attorney General Letitia James" stands where the excerpts only say "James".
     return all(_known(w, asked) for w in words) and used(words[-1])
 
