@@ -3,9 +3,10 @@
 Sharing words with a source proves little: a wrong name taken from the cited
 sentence shares all of them, and a right one-word answer ("Apple [3]") shares
 too few to count. What a reader takes away are the names, numbers and dates, so
-those are the claims: each must occur in the passage the sentence cites (or in
-the question, which the user asserted). The kind of answer asked for is a
-second, cheap test: a "when" question answered without any time is no answer.
+those are the claims, and each must be backed by the passage the sentence cites
+(``ungrounded`` says how far the question and the corpus may help). The kind of
+answer asked for is a second, cheap test: a "when" question answered without any
+time is no answer.
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ _TOKEN = re.compile(r"\d[\d,.]*\d|[\w'’.-]+")
 _NUMBER_WORDS = {
     w: str(i)
     for i, w in enumerate(
-        "zero - two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
         "fifteen sixteen seventeen eighteen nineteen twenty".split()
     )
-    if w != "-"
+    if w != "one"
 }
 _SCALE = frozenset("hundred thousand million billion trillion dozen half percent".split())
 _MONTHS = frozenset(
