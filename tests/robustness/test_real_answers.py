@@ -64,7 +64,9 @@ def test_a_spanish_question_is_answered_from_the_articles(planted_rag):
     # (the model answers in English here), or be the exact abstention.
     result = planted_rag.service.ask("¿Dónde se reunió Blinken con López Obrador?")
     assert not result.abstained, result.model_dump_json(indent=1)
-    assert "national palace" in result.answer.lower(), result.answer
+    # "Where" in Spanish: the palace or the city both answer it (the short-sentence prompt
+    # now gives the city; the articles state both, and the claim check holds either).
+    assert "national palace" in result.answer.lower() or "mexico city" in result.answer.lower(), result.answer
     assert _cited(result) & {"001_0a0b291abecde7a8", "002_b0aabae521d8c3a1"}, _cited(result)
 
 
