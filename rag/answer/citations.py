@@ -2,9 +2,9 @@
 
 A small model cites numbers that do not exist and, asked about something the
 articles never say, may answer from memory. So every sentence is checked claim by
-claim (rag.answer.claims): each name, number and date must be in the one passage
-it cites. A sentence that fails is re-pointed at the passage that does state it,
-or left out; an answer with nothing left becomes an abstention.
+claim (rag.answer.claims): each name, number and date must be backed by the
+passage it cites. A sentence that fails is re-pointed at the one (else two)
+passages that do back it, or left out; an answer with nothing left abstains.
 """
 
 from __future__ import annotations
@@ -144,8 +144,9 @@ def check_answer(
         text = " ".join(f"{by_n[n].text.rstrip('.')} [{n}]." for n in nums)
     if not text or _ABSTAIN_HINT.search(text) or not passages:
         return CheckedAnswer(ABSTAIN_TEXT, True, [], [])
+    known = _with_passages(known, passages)  # once per answer, not once per sentence
     checks = [
-        _check_sentence(text[a:b], by_n, question, threshold, _with_passages(known, passages))
+        _check_sentence(text[a:b], by_n, question, threshold, known)
         for a, b in split_sentences(text)
         if strip_markers(text[a:b]).strip(" .,;:")  # skip a bare "[1]." left by splitting
     ]
