@@ -13,7 +13,15 @@ import itertools
 import re
 from dataclasses import dataclass
 
-from rag.answer.claims import Known, answer_kind, has_kind, new_claims, ungrounded, vocabulary
+from rag.answer.claims import (
+    Known,
+    adds_nothing,
+    answer_kind,
+    has_kind,
+    new_claims,
+    ungrounded,
+    vocabulary,
+)
 from rag.ingest.chunk import split_sentences
 from rag.retrieval.text import STOPWORDS, stem, words
 from rag.types import ABSTAIN_TEXT, Citation, Passage, SentenceCheck
@@ -152,7 +160,8 @@ def check_answer(
     ]
     kept = [c for c in checks if c.supported]
     shown = " ".join(c.sentence for c in kept)
-    if not kept or not has_kind(strip_markers(shown), answer_kind(question), question):
+    plain = strip_markers(shown)
+    if not kept or not has_kind(plain, answer_kind(question), question) or adds_nothing(plain, question):
         return CheckedAnswer(ABSTAIN_TEXT, True, [], checks)
     cited = list(dict.fromkeys(n for c in kept for n in c.cites))
     return CheckedAnswer(shown, False, [_citation(by_n[n]) for n in cited], checks)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from rag.retrieval.text import STOPWORDS, fold, stem
+from rag.retrieval.text import STOPWORDS, fold, stem, stems
 
 # Is this word form (folded, stemmed) one the corpus uses? (BM25's vocabulary, in the service.)
 Known = Callable[[str], bool]
@@ -55,7 +55,10 @@ _PLACE_Q = re.compile(
 )
 
 
+# "Which broadcaster ...?", "which crossing ...?": the answer is a thing with a name or a number.
+_THING_Q = re.compile(r"\bwhich\b", re.I)
 _MARKER = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")
+# "Which US officials ...?", "From which countries ...?", "Name the ...": several items asked for.
 
 
 def _tokens(text: str) -> list[str]:
@@ -193,12 +196,13 @@ def new_claims(sentence: str, question: str) -> list[str]:
 
 
 def answer_kind(question: str) -> str | None:
-    """'person', 'time', 'number' or 'place' when the question asks for one; else None."""
+    """'person', 'time', 'number', 'place' or 'thing' when the question asks for one; else None."""
     for kind, pattern in (
         ("time", _TIME_Q),
         ("number", _NUMBER_Q),
         ("person", _PERSON_Q),
         ("place", _PLACE_Q),
+        ("thing", _THING_Q),
     ):
         if pattern.search(question):
             return kind
@@ -217,6 +221,15 @@ def has_kind(answer: str, kind: str | None, question: str = "") -> bool:
         return any(fold(t) in _MONTHS or fold(t) in _DAYS or _is_number(t) for t in toks) or bool(
             _RELATIVE_TIME.search(folded)
         )
+    if kind == "thing":  # a name, number or date the question did not already give
+        return bool(new_claims(answer, question))
     # A person or a place is a name the question did not already give.
     asked = vocabulary(question)
     return any(_is_name(t) and not _known(t, asked) for t in toks)
+
+
+def adds_nothing(answer: str, question: str) -> bool:
+    """Whether ``answer`` only restates the question ("Which broadcaster reproduced his
+    statements?" -> "The broadcaster reproduced his statements [3]."): a small model's way of
+    answering without an answer, and with a citation it looks like a sourced one."""
+    return not (stems(answer) - stems(question)) and not new_claims(answer, question)

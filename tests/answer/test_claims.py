@@ -1,6 +1,6 @@
 import pytest
 
-from rag.answer.claims import answer_kind, claims, has_kind, ungrounded
+from rag.answer.claims import adds_nothing, answer_kind, claims, has_kind, ungrounded
 
 PASSAGE = (
     "The delegation will be led by the US Secretary of State, Antony Blinken, accompanied by "
@@ -77,7 +77,8 @@ def test_a_name_needs_a_foothold_in_the_cited_text_and_the_rest_known_to_the_cor
         ("How many migrants were detained?", "number"),
         ("Where did they meet?", "place"),
         ("In which city did they meet?", "place"),
-        ("Which company did Sam Altman lead?", None),
+        ("Which company did Sam Altman lead?", "thing"),
+        ("What did the State Department say?", None),
     ],
 )
 def test_answer_kind(question, kind):
@@ -94,3 +95,13 @@ def test_answer_must_hold_the_kind_asked_for():
     # The person asked about is not an answer to "who" about them.
     assert not has_kind("Blinken did.", "person", "Who travelled with Blinken?")
     assert has_kind("Anything at all.", None)
+    # "Which X?" wants a name, number or date the question did not give.
+    assert has_kind("OpenAI [2].", "thing", "Which company did Sam Altman lead?")
+    assert not has_kind("The broadcaster reproduced them [3].", "thing", "Which broadcaster reproduced them?")
+
+
+def test_an_answer_that_only_restates_the_question_adds_nothing():
+    question = "Which US cabinet secretary in charge of homeland security took part in the talks?"
+    assert adds_nothing("The Secretary of Homeland Security took part in the talks.", question)
+    assert not adds_nothing("Alejandro Mayorkas took part in the talks.", question)
+    assert not adds_nothing("The meeting lasted three days.", "How long did they meet?")
