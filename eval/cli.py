@@ -105,15 +105,15 @@ def _evaluate(args: argparse.Namespace) -> int:
     out = args.out or ROOT / "runs" / datetime.now().strftime("%Y%m%d-%H%M%S")
     if not args.compare_sets:
         metrics = evaluate(items, args.gold, out, base, corpus, progress=not args.quiet)[1]
-        _print_summary(metrics, out)
+        print_summary(metrics, out)
         return _gate(metrics, args.thresholds, str(out)) if thresholds else 0
     variant = {**base, **parse_overrides(args.compare_sets)}
     rag, ma = evaluate(items, args.gold, out / "a", base, corpus, progress=not args.quiet, label="Run A")
-    _print_summary(ma, out / "a")
+    print_summary(ma, out / "a")
     _, mb = evaluate(
         items, args.gold, out / "b", variant, corpus, progress=not args.quiet, label="Run B", reuse=rag
     )
-    _print_summary(mb, out / "b")
+    print_summary(mb, out / "b")
     text = _write_comparison(out / "a", out / "b", out / "compare.md")
     print(text)
     if not thresholds:
@@ -150,7 +150,7 @@ def _gate(metrics: dict[str, Any], thresholds_path: Path, where: str) -> int:
     return 1
 
 
-def _print_summary(metrics: dict[str, Any], out: Path) -> None:
+def print_summary(metrics: dict[str, Any], out: Path) -> None:
     o = metrics["overall"]
     shown = [
         ("accuracy", o["accuracy"], "%"),

@@ -154,29 +154,35 @@ def _answer_fields(result) -> dict[str, Any]:  # noqa: ANN001 - rag.types.Answer
         verified=result.verified,
         confidence=result.confidence,
         withheld_by=result.withheld_by,
-        citations=[
-            {
-                "n": c.n,
-                "doc_id": c.doc_id,
-                "doc_ids": c.doc_ids,
-                "quote": c.quote,
-                "quotes": [s.quote for s in c.supports[1:]],
-            }
-            for c in result.citations
-        ],
+        citations=citation_fields(result.citations),
         retrieved=result.retrieved,
         passages=[
             {"n": p.n, "doc_ids": p.doc_ids, "score": round(p.score, 4), "text": p.text}
             for p in result.passages
         ],
-        sentences=[
-            {"text": s.sentence, "cites": s.cites, "supported": s.supported} for s in result.sentences
-        ],
+        sentences=sentence_fields(result.sentences),
         unsupported=result.unsupported,
         prompt_tokens=result.prompt_tokens,
         completion_tokens=result.completion_tokens,
         timings=result.timings.model_dump(),
     )
+
+
+def citation_fields(citations) -> list[dict[str, Any]]:  # noqa: ANN001 - list[rag.types.Citation]
+    return [
+        {
+            "n": c.n,
+            "doc_id": c.doc_id,
+            "doc_ids": c.doc_ids,
+            "quote": c.quote,
+            "quotes": [s.quote for s in c.supports[1:]],
+        }
+        for c in citations
+    ]
+
+
+def sentence_fields(sentences) -> list[dict[str, Any]]:  # noqa: ANN001 - list[rag.types.SentenceCheck]
+    return [{"text": s.sentence, "cites": s.cites, "supported": s.supported} for s in sentences]
 
 
 def warm_up(rag, item: GoldItem) -> float:  # noqa: ANN001 - rag.factory.Rag

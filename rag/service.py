@@ -12,9 +12,10 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from rag.answer.citations import check_answer
+from rag.answer.citations import CheckedAnswer
 from rag.answer.followup import needs_rewrite, rewrite
 from rag.answer.prompt import answer_messages, verify_messages
+from rag.answer.review import answer_confidence, review
 from rag.components.llm import LLM, Usage
 from rag.errors import BadQuestion, IndexMissing
 from rag.retrieval.context import ContextSelector, best_score
@@ -134,6 +135,21 @@ class RagService:
             )
         return hits, selector.select(question, hits, snap.bm25.weight)
 
+    def review(
+        self, question: str, passages: list[Passage], raw: str, confidence: float | None
+    ) -> tuple[CheckedAnswer, str | None]:
+        """The model-free checks of a raw answer (also replayed by ``python -m eval.replay``)."""
+        weight = self.snapshot.bm25.weight  # a word form the corpus uses has an IDF
+        return review(
+            raw,
+            passages,
+            question,
+            confidence,
+            support_threshold=self.settings.support_threshold,
+            min_confidence=self.settings.min_confidence,
+            known=lambda form: weight(form) > 0,
+        )
+
     def _generate(
         self, question: str, passages: list[Passage], result: Answer, started: float
     ) -> Iterator[str]:
@@ -144,16 +160,9 @@ class RagService:
             parts.append(piece)
             yield piece
         result.raw_answer = "".join(parts)
-        weight = self.snapshot.bm25.weight  # a word form the corpus uses has an IDF
-        checked = check_answer(
-            result.raw_answer, passages, self.settings.support_threshold, question, lambda w: weight(w) > 0
-        )
         result.confidence = answer_confidence(usage.token_probs)
-        if checked.abstained:
-            result.withheld_by = "citation check" if checked.sentences else None
-        elif result.confidence is not None and result.confidence < self.settings.min_confidence:
-            checked, result.withheld_by = checked.withheld(), "confidence"
-        elif self.settings.verify_answers:
+        checked, result.withheld_by = self.review(question, passages, result.raw_answer, result.confidence)
+        if not checked.abstained and self.settings.verify_answers:
             # The answer's conversation is still in the KV cache: only the question is new.
             t1 = time.perf_counter()
             result.verified = self.llm.judge(
@@ -172,17 +181,6 @@ class RagService:
         # Time to first token counts from the request, as the user waits for it.
         result.timings.first_token_s = (t0 - started) + usage.first_token_s
         result.timings.generation_s = time.perf_counter() - t0
-
-
-def answer_confidence(token_probs: list[float]) -> float | None:
-    """The lowest probability the model gave any token of its answer (None: not reported).
-
-    Where the model hesitated between an answer and a refusal, or between two names, the
-    top token's probability drops. On both eval corpora this separated right answers from
-    wrong ones better than asking the model afterwards (README "Evaluation").
-    """
-    written = token_probs[:-1] if len(token_probs) > 1 else token_probs  # the last one is the stop
-    return min(written) if written else None
 
 
 def _doc_ranking(hits: list[Hit]) -> list[str]:

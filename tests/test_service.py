@@ -120,7 +120,7 @@ def test_answer_the_model_wrote_hesitantly_is_withheld(rag, sureness, shown):
 
 
 def test_answer_confidence_is_the_weakest_token_but_the_stop():
-    from rag.service import answer_confidence
+    from rag.answer.review import answer_confidence
 
     assert answer_confidence([0.9, 0.4, 0.8, 0.1, 1.0]) == 0.1
     assert answer_confidence([0.9, 0.95, 0.2]) == 0.9  # the stop token does not count

@@ -3,7 +3,7 @@
 import json
 
 from eval import compare, report
-from eval.cli import _print_summary
+from eval.cli import print_summary
 from eval.scoring import aggregate
 from tests.eval.test_scoring import REFUSAL, TWO_FACTS, make_row
 
@@ -44,7 +44,7 @@ def test_report_says_so_when_nothing_is_confidently_wrong():
 
 
 def test_summary_line_shows_both(capsys, tmp_path):
-    _print_summary(metrics_of(rows()), tmp_path)
+    print_summary(metrics_of(rows()), tmp_path)
     line = capsys.readouterr().out.splitlines()[0]
     assert line.startswith("4 questions: accuracy 25.0%, fact recall 50.0%, confidently wrong 25.0%,")
     assert ", uncited answers 1," in line

@@ -1,0 +1,101 @@
+"""Re-run the answer checks on a finished eval run, without the model.
+
+    python -m eval.replay RUN_DIR --out NEW_DIR [--corpus DIR] [--set KEY=VALUE ...]
+
+The model's raw answers, its confidence and the passages it saw are all in
+``predictions.jsonl``; only what happens after generation (``RagService.review``)
+is run again, with the current code and settings, and the run re-scored. A check
+or threshold is thus tried on both corpora in seconds. Figures that depend on
+generation (latency, tokens) are copied from the original run. The model check
+(``verify_answers``) needs the model, so its verdicts are not replayed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from eval.cli import print_summary
+from eval.runner import (
+    ROOT,
+    EvalError,
+    citation_fields,
+    make_settings,
+    open_rag,
+    parse_overrides,
+    sentence_fields,
+    write_outputs,
+)
+from eval.scoring import Row, aggregate, score_row
+from rag.types import Passage, Support
+
+
+def passages_of(row: Row) -> list[Passage]:
+    """The prompt's passages as the run recorded them (each article quoting the passage text)."""
+    return [
+        Passage(
+            n=p["n"],
+            text=p["text"],
+            score=p["score"],
+            supports=[Support(doc_id=d, quote=p["text"], start=0, end=0) for d in p["doc_ids"]],
+        )
+        for p in row.get("passages", [])
+    ]
+
+
+def replay_row(service, row: Row) -> Row:  # noqa: ANN001 - rag.service.RagService
+    """``row`` with the checks run again on its raw answer; relevance-gate refusals and errors stay."""
+    row = dict(row)
+    raw = row.get("raw_answer") or ""
+    if row.get("error") or not raw.strip():
+        return score_row(row)
+    question = row.get("standalone_question") or row["question"]
+    checked, withheld_by = service.review(question, passages_of(row), raw, row.get("confidence"))
+    row.update(
+        answer=checked.text,
+        abstained=checked.abstained,
+        withheld_by=withheld_by,
+        citations=citation_fields(checked.citations),
+        sentences=sentence_fields(checked.sentences),
+        unsupported=checked.unsupported,
+    )
+    return score_row(row)
+
+
+def replay(run_dir: Path, out: Path, corpus: Path | None, overrides: dict[str, str]) -> dict[str, Any]:
+    try:
+        rows = [json.loads(line) for line in (run_dir / "predictions.jsonl").open(encoding="utf-8")]
+        original = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as err:
+        raise EvalError(f"{run_dir}: not a finished eval run ({err})") from None
+    rag = open_rag(make_settings(overrides), corpus)  # the index gives the corpus vocabulary
+    rag.service.snapshot.refresh()
+    rows = [replay_row(rag.service, row) for row in rows]
+    metrics = aggregate(rows)
+    metrics["run"] = {**original.get("run", {}), "replayed_from": str(run_dir), "replay_settings": overrides}
+    out.mkdir(parents=True, exist_ok=True)
+    write_outputs(out, rows, metrics)
+    return metrics
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m eval.replay", description=__doc__.split("\n\n")[0])
+    p.add_argument("run_dir", type=Path, help="a finished run folder (predictions.jsonl, metrics.json)")
+    p.add_argument("--out", type=Path, required=True, help="folder for the replayed run")
+    p.add_argument("--corpus", type=Path, default=ROOT / "seeds", help="the run's corpus (default seeds/)")
+    p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE")
+    args = p.parse_args(argv)
+    try:
+        metrics = replay(args.run_dir, args.out, args.corpus, parse_overrides(args.sets))
+    except EvalError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print_summary(metrics, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

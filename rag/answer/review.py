@@ -1,0 +1,42 @@
+"""The checks between the model's reply and what the user sees, in one place.
+
+The service runs them on every answer; ``python -m eval.replay`` runs the very same
+function on a finished eval run's raw answers, so a check can be calibrated on both
+corpora in seconds instead of re-running the model for half an hour.
+"""
+
+from __future__ import annotations
+
+from rag.answer.citations import CheckedAnswer, check_answer
+from rag.answer.claims import Known
+from rag.types import Passage
+
+
+def answer_confidence(token_probs: list[float]) -> float | None:
+    """The lowest probability the model gave any token of its answer (None: not reported).
+
+    Where the model hesitated between an answer and a refusal, or between two names, the
+    top token's probability drops. On both eval corpora this separated right answers from
+    wrong ones better than asking the model afterwards (README "Evaluation").
+    """
+    written = token_probs[:-1] if len(token_probs) > 1 else token_probs  # the last one is the stop
+    return min(written) if written else None
+
+
+def review(
+    raw: str,
+    passages: list[Passage],
+    question: str,
+    confidence: float | None,
+    *,
+    support_threshold: float,
+    min_confidence: float,
+    known: Known,
+) -> tuple[CheckedAnswer, str | None]:
+    """The checked answer and the name of the check that withheld it (None: shown, or a refusal)."""
+    checked = check_answer(raw, passages, support_threshold, question, known)
+    if checked.abstained:
+        return checked, ("citation check" if checked.sentences else None)
+    if confidence is not None and confidence < min_confidence:
+        return checked.withheld(), "confidence"
+    return checked, None
