@@ -18,7 +18,7 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m rag", description=__doc__)
     p.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected error")
     sub = p.add_subparsers(dest="cmd", required=True)
-    ing = sub.add_parser("ingest", help="index a folder (or file) of .txt/.md/.html articles")
+    ing = sub.add_parser("ingest", help="index a folder (or file) of .txt/.md/.html/.pdf/.docx articles")
     ing.add_argument("path", nargs="?", default="seeds", help="folder or file (default: seeds)")
     ing.add_argument("--rebuild", action="store_true", help="drop the index and rebuild it")
     ask = sub.add_parser("ask", help="answer one question")

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from functools import lru_cache
 from html import escape
 from pathlib import Path
 
 from rag.errors import BadArticle
-from rag.ingest.reader import SUPPORTED, decode
-from rag.ingest.text import MappedText, html_to_text
+from rag.ingest.reader import read_text
+from rag.ingest.text import MappedText
 from rag.types import Answer, ArticleMeta, Citation, Passage
 
 _CONTEXT_CHARS = 700  # paragraph text kept on each side of a quote, at most
@@ -34,12 +35,10 @@ def passage_in_context(meta: ArticleMeta | None, start: int, end: int, quote: st
     try:
         if path is None or not path.is_file() or path.stat().st_size > max_bytes:
             return fallback
-        raw = decode(path.read_bytes(), path.name)
+        stat = path.stat()
+        mapped = _file_text(str(path), stat.st_mtime_ns, stat.st_size)
     except (OSError, BadArticle):
         return fallback
-    kind = SUPPORTED.get(path.suffix.lower())
-    # Offsets are into the file; for HTML, map them onto its visible text.
-    mapped = html_to_text(raw) if kind == "html" else MappedText.identity(raw)
     i = bisect_left(mapped.offsets, start, hi=len(mapped.text))
     j = bisect_left(mapped.offsets, end, lo=i, hi=len(mapped.text))
     text = mapped.text
@@ -52,6 +51,17 @@ def passage_in_context(meta: ArticleMeta | None, start: int, end: int, quote: st
     if len(after) > _CONTEXT_CHARS:
         after = after[:_CONTEXT_CHARS].rsplit(" ", 1)[0] + " …"
     return before.lstrip(), text[i:j], after.rstrip()
+
+
+@lru_cache(maxsize=16)
+def _file_text(path: str, mtime_ns: int, size: int) -> MappedText:
+    """The file's text with offsets, kept while the file is unchanged (several cards share
+    an article, and extracting a long PDF again for each would cost seconds).
+
+    Offsets are into the file (for HTML, mapped onto its visible text), or into the
+    extracted text of a PDF or DOCX, which extracting the same bytes again gives back.
+    """
+    return read_text(Path(path).read_bytes(), Path(path).name)[0]
 
 
 def _paragraph(text: str, i: int, j: int) -> tuple[int, int]:
