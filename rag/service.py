@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from rag.answer.citations import CheckedAnswer
+from rag.answer.corroboration import corroborate
 from rag.answer.followup import needs_rewrite, rewrite
 from rag.answer.prompt import answer_messages, verify_messages
 from rag.answer.review import answer_confidence, review
@@ -179,6 +180,7 @@ class RagService:
         result.answer = checked.text
         result.abstained = checked.abstained
         result.citations = checked.citations
+        corroborate(result.citations, self.snapshot.articles)
         result.sentences = checked.sentences
         result.unsupported = checked.unsupported
         result.prompt_tokens += usage.prompt_tokens

@@ -11,6 +11,7 @@ from functools import lru_cache
 from html import escape
 from pathlib import Path
 
+from rag.answer.corroboration import corroborate, reported_by
 from rag.errors import BadArticle
 from rag.ingest.reader import read_text
 from rag.ingest.text import MappedText
@@ -137,9 +138,16 @@ def _source_card(c: Citation, articles: dict[str, ArticleMeta], max_bytes: int) 
     meta = articles.get(c.doc_id)
     before, quote, after = passage_in_context(meta, c.start, c.end, c.quote, max_bytes)
     title = (meta.title if meta else "") or c.title or c.doc_id
-    facts = [x for x in ((meta.source, meta.date) if meta else ()) if x]
-    others = [d for d in c.doc_ids if d != c.doc_id]
-    also = f'<div class="rag-also">Also stated in: {escape(", ".join(others))}</div>' if others else ""
+    # Every card shows the article's date, or says there is none to weigh the claim by.
+    date = (meta.date if meta else "") or c.date or "no date given"
+    facts = [x for x in ((meta.source if meta else ""), date) if x]
+    also = ""
+    if len(c.doc_ids) > 1:  # the same sentence in several articles: say who carries it
+        outlets = c.outlets or _outlets(c, articles)
+        also = (
+            f'<div class="rag-also">{escape(reported_by(outlets)[:1].upper() + reported_by(outlets)[1:])} '
+            f"({len(c.doc_ids)} articles: {escape(', '.join(c.doc_ids))})</div>"
+        )
     return (
         '<details class="rag-source">'
         f'<summary><span class="rag-cite">[{c.n}]</span> <span class="rag-title">{escape(title)}</span>'
@@ -148,6 +156,13 @@ def _source_card(c: Citation, articles: dict[str, ArticleMeta], max_bytes: int) 
         f'<p class="rag-paragraph">{escape(before)} <mark>{escape(quote)}</mark> {escape(after)}</p>'
         f"{also}</details>"
     )
+
+
+def _outlets(c: Citation, articles: dict[str, ArticleMeta]) -> list[str]:
+    """Outlets for a citation made before answers carried them (a replayed or stored answer)."""
+    copy = c.model_copy()
+    corroborate([copy], articles)
+    return copy.outlets
 
 
 def _passage_item(p: Passage) -> str:
