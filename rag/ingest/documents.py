@@ -177,6 +177,8 @@ def _extract_docx(data: bytes, name: str) -> Extracted:
         blocks = list(_docx_blocks(doc))
         props = doc.core_properties
         title, author, created = props.title, props.author, props.created or props.modified
+        if author == "python-docx":  # its template's author and 2013 dates, not the article's
+            author, created = "", None
     except Exception as err:  # python-docx and lxml raise many kinds on a broken package
         raise BadArticle(f"{name}: the Word file is damaged and cannot be read ({_short(err)}).") from None
     return Extracted(

@@ -108,6 +108,19 @@ def test_docx_without_metadata_uses_its_headline():
     assert article.meta.title == "Border talks resume in Mexico City"
 
 
+def test_python_docx_template_metadata_is_not_the_article_s():
+    from docx import Document
+
+    doc = Document()  # author "python-docx", created 2013-12-23: the library's template
+    doc.add_paragraph("Border talks resume in Mexico City")
+    doc.add_paragraph("December 27, 2023")
+    doc.add_paragraph(DOCX_PARAGRAPHS[1])
+    out = io.BytesIO()
+    doc.save(out)
+    article = parse_bytes(out.getvalue(), "memo.docx", "memo", 600)
+    assert (article.meta.date, article.meta.author) == ("2023-12-27", "")
+
+
 def test_docx_tables_are_read():
     from docx import Document
 
