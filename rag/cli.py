@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from rag.answer.corroboration import reported_by
 from rag.errors import RagError
 from rag.settings import Settings
 from rag.types import Answer, Turn
@@ -103,8 +104,10 @@ def _print_stream(events) -> Answer:  # noqa: ANN001
     if result.abstained:
         return result
     for c in result.citations:
-        others = f" (also {', '.join(c.doc_ids[1:])})" if len(c.doc_ids) > 1 else ""
-        print(f"  [{c.n}] {c.doc_id}{others} @{c.start}-{c.end}: {c.quote}")
+        # Who else carries the sentence, as the page's source card says it.
+        others = f" (also {', '.join(c.doc_ids[1:])}; {reported_by(c.outlets)})" if len(c.doc_ids) > 1 else ""
+        dated = f" {c.date}" if c.date else ""
+        print(f"  [{c.n}] {c.doc_id}{dated}{others} @{c.start}-{c.end}: {c.quote}")
     for sentence in result.unsupported:
         print(f"  left out (not supported by its sources): {sentence}")
     t = result.timings

@@ -74,3 +74,18 @@ def test_the_source_card_says_who_reported_it_and_when(settings, tmp_path):
     assert "Reported by Gestion and VOA" in html or "Reported by VOA and Gestion" in html
     first = answer.citations[0].doc_id
     assert ("2023-12-27" if first == "gestion" else "no date given") in html
+
+
+def test_the_cli_prints_who_reported_it_and_when(settings, tmp_path, capsys):
+    from rag.cli import _print_stream
+
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "gestion.txt").write_text(_article("Crossings to reopen", "Gestion", "December 27, 2023", "A."))
+    (folder / "voa.txt").write_text(_article("Rail traffic resumes soon", "VOA", "December 27, 2023", "B."))
+    rag = build(settings, llm=ScriptedLLM(cite_source_with("Eagle Pass")), embedder=HashEmbedder())
+    rag.ingestor.ingest_path(folder)
+    _print_stream(rag.service.stream("When will the rail crossings at Eagle Pass reopen?"))
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("  [1]"))
+    assert " 2023-12-27 (also " in line
+    assert "reported by Gestion and VOA" in line or "reported by VOA and Gestion" in line
