@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from rag.answer.corroboration import reported_by
 from rag.errors import RagError
 from rag.settings import Settings
 from rag.types import Answer, Turn
@@ -18,7 +19,7 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m rag", description=__doc__)
     p.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected error")
     sub = p.add_subparsers(dest="cmd", required=True)
-    ing = sub.add_parser("ingest", help="index a folder (or file) of .txt/.md/.html articles")
+    ing = sub.add_parser("ingest", help="index a folder (or file) of .txt/.md/.html/.pdf/.docx articles")
     ing.add_argument("path", nargs="?", default="seeds", help="folder or file (default: seeds)")
     ing.add_argument("--rebuild", action="store_true", help="drop the index and rebuild it")
     ask = sub.add_parser("ask", help="answer one question")
@@ -103,8 +104,10 @@ def _print_stream(events) -> Answer:  # noqa: ANN001
     if result.abstained:
         return result
     for c in result.citations:
-        others = f" (also {', '.join(c.doc_ids[1:])})" if len(c.doc_ids) > 1 else ""
-        print(f"  [{c.n}] {c.doc_id}{others} @{c.start}-{c.end}: {c.quote}")
+        # Who else carries the sentence, as the page's source card says it.
+        others = f" (also {', '.join(c.doc_ids[1:])}; {reported_by(c.outlets)})" if len(c.doc_ids) > 1 else ""
+        dated = f" {c.date}" if c.date else ""
+        print(f"  [{c.n}] {c.doc_id}{dated}{others} @{c.start}-{c.end}: {c.quote}")
     for sentence in result.unsupported:
         print(f"  left out (not supported by its sources): {sentence}")
     t = result.timings

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from rag.answer.citations import CheckedAnswer
+from rag.answer.corroboration import corroborate
 from rag.answer.followup import needs_rewrite, rewrite
 from rag.answer.prompt import answer_messages, verify_messages
 from rag.answer.review import answer_confidence, review
@@ -120,12 +121,17 @@ class RagService:
         timings.total_s = time.perf_counter() - started
         yield result
 
-    def retrieve(self, question: str, opts: AskOptions | None = None) -> tuple[list[Hit], list[Passage]]:
-        opts = opts or AskOptions()
+    def retrieve_chunks(self, question: str, top_k: int | None = None) -> list[Hit]:
+        """The fused chunks for ``question``, before sentence selection."""
         snap = self.snapshot.refresh()
         if not snap.chunks:
             raise IndexMissing("No articles are indexed yet. Ingest some first: python -m rag ingest seeds/")
-        hits = self.retriever.retrieve(question, opts.top_k or self.settings.top_k)
+        return self.retriever.retrieve(question, top_k or self.settings.top_k)
+
+    def retrieve(self, question: str, opts: AskOptions | None = None) -> tuple[list[Hit], list[Passage]]:
+        opts = opts or AskOptions()
+        hits = self.retrieve_chunks(question, opts.top_k)
+        snap = self.snapshot
         selector = self.selector
         if opts.max_passages or opts.context_tokens:
             selector = dataclasses.replace(
@@ -174,6 +180,7 @@ class RagService:
         result.answer = checked.text
         result.abstained = checked.abstained
         result.citations = checked.citations
+        corroborate(result.citations, self.snapshot.articles)
         result.sentences = checked.sentences
         result.unsupported = checked.unsupported
         result.prompt_tokens += usage.prompt_tokens

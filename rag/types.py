@@ -83,6 +83,12 @@ class Citation(BaseModel):
     end: int
     doc_ids: list[str] = Field(description="All articles that state the quoted passage.")
     supports: list[Support] = Field(default_factory=list)
+    outlets: list[str] = Field(
+        default_factory=list,
+        description="Who carries the quoted sentence, one entry per outlet in the order of doc_ids; "
+        "an article whose outlet is not known is named by its title.",
+    )
+    date: str = Field("", description="The cited article's date (YYYY-MM-DD), if it gives one.")
 
 
 class SentenceCheck(BaseModel):

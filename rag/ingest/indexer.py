@@ -72,7 +72,9 @@ class Ingestor:
         """Bring the index in line with the articles under ``path``."""
         path = Path(path)
         if not path.exists():
-            raise RagError(f"{path} does not exist; give a folder of .txt, .md or .html articles.")
+            raise RagError(
+                f"{path} does not exist; give a folder of .txt, .md, .html, .pdf or .docx articles."
+            )
         report = IngestReport(ignored=[str(p) for p in list_other_files(path)])
         known = self.store.articles()
         parsed: list[ParsedArticle] = []

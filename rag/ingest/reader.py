@@ -10,10 +10,18 @@ from pathlib import Path
 from rag.errors import BadArticle
 from rag.ingest.chunk import chunk_article
 from rag.ingest.clean import clean
+from rag.ingest.documents import DOCUMENT_KINDS, Extracted, extract_document
 from rag.ingest.text import MappedText, html_to_text
 from rag.types import ArticleMeta, Chunk
 
-SUPPORTED = {".txt": "text", ".md": "text", ".markdown": "text", ".html": "html", ".htm": "html"}
+SUPPORTED = {
+    ".txt": "text",
+    ".md": "text",
+    ".markdown": "text",
+    ".html": "html",
+    ".htm": "html",
+    **DOCUMENT_KINDS,
+}
 
 
 @dataclass
@@ -67,14 +75,30 @@ def decode(data: bytes, name: str) -> str:
     return text
 
 
-def parse_bytes(data: bytes, name: str, doc_id: str, max_chars: int) -> ParsedArticle:
-    """Clean and chunk an article given as bytes; ``name`` is only for messages and type."""
+def read_text(data: bytes, name: str) -> tuple[MappedText, Extracted]:
+    """The article's readable text, each character mapped to its offset in the reference text.
+
+    The reference is the decoded file for text and HTML (offsets into the original file,
+    as an editor shows it), and the extracted text for PDF and DOCX, whose bytes hold no
+    readable offsets (see :mod:`rag.ingest.documents`). The second value carries what the
+    file's own metadata says (empty for text and HTML).
+    """
     kind = SUPPORTED.get(Path(name).suffix.lower())
     if kind is None:
         raise BadArticle(f"{name}: unsupported file type; use one of {', '.join(sorted(SUPPORTED))}.")
-    # Offsets are into the decoded text with its original newlines, as an editor shows it.
+    if not data.strip():
+        raise BadArticle(f"{name}: the file is empty.")
+    if kind in ("pdf", "docx"):
+        extracted = extract_document(data, name, kind)
+        return MappedText.identity(extracted.text), extracted
     text = decode(data, name)
     mapped = html_to_text(text) if kind == "html" else MappedText.identity(text)
+    return mapped, Extracted(text=text)
+
+
+def parse_bytes(data: bytes, name: str, doc_id: str, max_chars: int) -> ParsedArticle:
+    """Clean and chunk an article given as bytes; ``name`` is only for messages and type."""
+    mapped, from_file = read_text(data, name)
     cleaned = clean(mapped)
     chunks = chunk_article(doc_id, cleaned.text, max_chars)
     if not chunks:
@@ -82,10 +106,11 @@ def parse_bytes(data: bytes, name: str, doc_id: str, max_chars: int) -> ParsedAr
     meta = ArticleMeta(
         doc_id=doc_id,
         path=name,
-        title=cleaned.title,
-        date=cleaned.date,
+        # A document's own metadata names its title and date where it has them.
+        title=from_file.title or cleaned.title,
+        date=from_file.date or cleaned.date,
         source=cleaned.source,
-        author=cleaned.author,
+        author=from_file.author or cleaned.author,
         sha256=sha256_bytes(data),
         n_chunks=len(chunks),
     )

@@ -44,7 +44,9 @@ def list_articles(request: Request) -> dict:
     return {"count": len(articles), "articles": [a.model_dump() for a in articles]}
 
 
-@router.post("/articles", summary="Upload .txt/.md/.html articles and ingest them", status_code=201)
+@router.post(
+    "/articles", summary="Upload .txt/.md/.html/.pdf/.docx articles and ingest them", status_code=201
+)
 async def upload_articles(request: Request, files: Annotated[list[UploadFile], File()]) -> JSONResponse:
     """Each file is ingested on its own; refused files are listed with the reason."""
     library = web_of(request).library

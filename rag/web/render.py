@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from functools import lru_cache
 from html import escape
 from pathlib import Path
 
+from rag.answer.corroboration import corroborate, reported_by
 from rag.errors import BadArticle
-from rag.ingest.reader import SUPPORTED, decode
-from rag.ingest.text import MappedText, html_to_text
+from rag.ingest.reader import read_text
+from rag.ingest.text import MappedText
 from rag.types import Answer, ArticleMeta, Citation, Passage
 
 _CONTEXT_CHARS = 700  # paragraph text kept on each side of a quote, at most
@@ -34,12 +36,10 @@ def passage_in_context(meta: ArticleMeta | None, start: int, end: int, quote: st
     try:
         if path is None or not path.is_file() or path.stat().st_size > max_bytes:
             return fallback
-        raw = decode(path.read_bytes(), path.name)
+        stat = path.stat()
+        mapped = _file_text(str(path), stat.st_mtime_ns, stat.st_size)
     except (OSError, BadArticle):
         return fallback
-    kind = SUPPORTED.get(path.suffix.lower())
-    # Offsets are into the file; for HTML, map them onto its visible text.
-    mapped = html_to_text(raw) if kind == "html" else MappedText.identity(raw)
     i = bisect_left(mapped.offsets, start, hi=len(mapped.text))
     j = bisect_left(mapped.offsets, end, lo=i, hi=len(mapped.text))
     text = mapped.text
@@ -52,6 +52,17 @@ def passage_in_context(meta: ArticleMeta | None, start: int, end: int, quote: st
     if len(after) > _CONTEXT_CHARS:
         after = after[:_CONTEXT_CHARS].rsplit(" ", 1)[0] + " …"
     return before.lstrip(), text[i:j], after.rstrip()
+
+
+@lru_cache(maxsize=16)
+def _file_text(path: str, mtime_ns: int, size: int) -> MappedText:
+    """The file's text with offsets, kept while the file is unchanged (several cards share
+    an article, and extracting a long PDF again for each would cost seconds).
+
+    Offsets are into the file (for HTML, mapped onto its visible text), or into the
+    extracted text of a PDF or DOCX, which extracting the same bytes again gives back.
+    """
+    return read_text(Path(path).read_bytes(), Path(path).name)[0]
 
 
 def _paragraph(text: str, i: int, j: int) -> tuple[int, int]:
@@ -127,9 +138,16 @@ def _source_card(c: Citation, articles: dict[str, ArticleMeta], max_bytes: int) 
     meta = articles.get(c.doc_id)
     before, quote, after = passage_in_context(meta, c.start, c.end, c.quote, max_bytes)
     title = (meta.title if meta else "") or c.title or c.doc_id
-    facts = [x for x in ((meta.source, meta.date) if meta else ()) if x]
-    others = [d for d in c.doc_ids if d != c.doc_id]
-    also = f'<div class="rag-also">Also stated in: {escape(", ".join(others))}</div>' if others else ""
+    # Every card shows the article's date, or says there is none to weigh the claim by.
+    date = (meta.date if meta else "") or c.date or "no date given"
+    facts = [x for x in ((meta.source if meta else ""), date) if x]
+    also = ""
+    if len(c.doc_ids) > 1:  # the same sentence in several articles: say who carries it
+        outlets = c.outlets or _outlets(c, articles)
+        also = (
+            f'<div class="rag-also">{escape(reported_by(outlets)[:1].upper() + reported_by(outlets)[1:])} '
+            f"({len(c.doc_ids)} articles: {escape(', '.join(c.doc_ids))})</div>"
+        )
     return (
         '<details class="rag-source">'
         f'<summary><span class="rag-cite">[{c.n}]</span> <span class="rag-title">{escape(title)}</span>'
@@ -138,6 +156,13 @@ def _source_card(c: Citation, articles: dict[str, ArticleMeta], max_bytes: int) 
         f'<p class="rag-paragraph">{escape(before)} <mark>{escape(quote)}</mark> {escape(after)}</p>'
         f"{also}</details>"
     )
+
+
+def _outlets(c: Citation, articles: dict[str, ArticleMeta]) -> list[str]:
+    """Outlets for a citation made before answers carried them (a replayed or stored answer)."""
+    copy = c.model_copy()
+    corroborate([copy], articles)
+    return copy.outlets
 
 
 def _passage_item(p: Passage) -> str:

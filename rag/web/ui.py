@@ -29,7 +29,7 @@ EXAMPLES = [
     "Why were border crossings closed in December?",
 ]
 HEADERS = ["id", "title", "date", "outlet", "chunks"]
-ACCEPTED = [".txt", ".md", ".markdown", ".html", ".htm"]
+ACCEPTED = [".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"]
 
 CSS = """
 .rag-answer { line-height: 1.55; }
@@ -222,7 +222,7 @@ def _library_tab(ui: ChatUI, s: Settings) -> tuple:
         files = gr.File(
             file_count="multiple",
             file_types=ACCEPTED,
-            label=f"Add articles (.txt, .md, .html; up to {s.max_upload_files} files of "
+            label=f"Add articles (.txt, .md, .html, .pdf, .docx; up to {s.max_upload_files} files of "
             f"{s.max_upload_bytes // 1000:,} kB each)",
             height=150,
             elem_id="library-upload",

@@ -12,7 +12,7 @@ from tests.conftest import SEEDS
         (b"   \n", "a.txt", "empty"),
         (b"\x00\x01binary\x00", "a.txt", "binary"),
         (b"caf\xe9 au lait", "a.txt", "not valid UTF-8"),
-        (b"hello", "a.pdf", "unsupported file type"),
+        (b"hello", "a.doc", "unsupported file type"),
     ],
 )
 def test_bad_files_are_refused_with_a_reason(data, name, message):

@@ -22,7 +22,7 @@ GOOD = (
     b"Mexico and the United States agreed to reopen the rail crossings at Eagle Pass.\n"
     b"Officials from both countries will meet again in Washington in January.\n"
 )
-KINDS = ".htm, .html, .markdown, .md, .txt"
+KINDS = ".docx, .htm, .html, .markdown, .md, .pdf, .txt"
 
 
 @pytest.mark.parametrize(
@@ -32,8 +32,9 @@ KINDS = ".htm, .html, .markdown, .md, .txt"
         ("blank.txt", b"  \n\t\n", "blank.txt: the file is empty."),
         ("photo.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 50, "photo.txt: looks like a binary file"),
         ("latin1.txt", "Canciller Bárcena".encode("latin-1"), "latin1.txt: not valid UTF-8 (byte 11)"),
-        ("report.pdf", b"%PDF-1.7 talks", f"report.pdf: unsupported file type; use one of {KINDS}."),
-        ("notes.docx", GOOD, f"notes.docx: unsupported file type; use one of {KINDS}."),
+        ("report.pdf", b"%PDF-1.7 talks", "report.pdf: the PDF is damaged and cannot be read"),
+        ("notes.docx", GOOD, "notes.docx: the Word file is damaged and cannot be read"),
+        ("slides.pptx", GOOD, f"slides.pptx: unsupported file type; use one of {KINDS}."),
         ("boiler.html", b"<html><script>var x = 1;</script></html>", "boiler.html: no article text left"),
     ],
 )
@@ -146,13 +147,13 @@ def test_folder_report_names_bad_and_ignored_files(fake_rag, seeds_copy):
     before = chunk_counts(fake_rag)
     (seeds_copy / "empty.txt").write_bytes(b"")
     (seeds_copy / "binary.md").write_bytes(b"\x00\x01\x02" * 100)
-    (seeds_copy / "scan.pdf").write_bytes(b"%PDF")
+    (seeds_copy / "scan.tiff").write_bytes(b"II*\x00")
     report = fake_rag.ingestor.ingest_path(seeds_copy)
     assert sorted(Path(name).name for name, _ in report.skipped) == ["binary.md", "empty.txt"]
-    assert report.ignored == [str(seeds_copy / "scan.pdf")]
+    assert report.ignored == [str(seeds_copy / "scan.tiff")]
     summary = report.summary()
     assert "skipped" in summary and "empty.txt: the file is empty." in summary
-    assert f"ignored 1 file(s) that are not {KINDS}: {seeds_copy / 'scan.pdf'}" in summary
+    assert f"ignored 1 file(s) that are not {KINDS}: {seeds_copy / 'scan.tiff'}" in summary
     assert chunk_counts(fake_rag) == before
 
 

@@ -57,20 +57,29 @@ def test_folder_of_bad_files_is_reported_by_name_and_nothing_is_lost(settings, s
         f"  skipped {bad / 'huge.txt'}: 52,428,800 bytes is over the 5,000,000-byte limit.",
         f"  skipped {bad / 'image.html'}: looks like a binary file, not a text article.",
         f"  skipped {bad / 'latin1.md'}: not valid UTF-8 (byte 11); re-save the file as UTF-8.",
-        f"  ignored 1 file(s) that are not .htm, .html, .markdown, .md, .txt: {bad / 'slides.pptx'}",
+        "  ignored 1 file(s) that are not .docx, .htm, .html, .markdown, .md, .pdf, .txt: "
+        f"{bad / 'slides.pptx'}",
     ]
     after = build(settings, llm=ScriptedLLM(lambda m: ""), embedder=HashEmbedder())
     assert chunk_counts(after) == before
 
 
 def test_a_single_unsupported_file_is_named(tmp_path):
+    doc = tmp_path / "minutes.odt"
+    doc.write_bytes(b"PK\x03\x04")
+    out = _cli("ingest", str(doc), RAG_DATA_DIR=str(tmp_path / "data"))
+    assert out.returncode == 0 and "Traceback" not in out.stderr
+    assert out.stdout.splitlines()[1] == (
+        f"  skipped {doc}: unsupported file type; use one of .docx, .htm, .html, .markdown, .md, .pdf, .txt."
+    )
+
+
+def test_a_damaged_pdf_is_named_with_the_reason(tmp_path):
     doc = tmp_path / "minutes.pdf"
     doc.write_bytes(b"%PDF-1.7")
     out = _cli("ingest", str(doc), RAG_DATA_DIR=str(tmp_path / "data"))
     assert out.returncode == 0 and "Traceback" not in out.stderr
-    assert out.stdout.splitlines()[1] == (
-        f"  skipped {doc}: unsupported file type; use one of .htm, .html, .markdown, .md, .txt."
-    )
+    assert out.stdout.splitlines()[1].startswith(f"  skipped {doc}: the PDF is damaged and cannot be read")
 
 
 def test_an_unusable_data_dir_says_which_setting_to_fix(tmp_path):
@@ -118,5 +127,6 @@ def test_missing_folder(tmp_path):
     out = _cli("ingest", str(tmp_path / "nope"), RAG_DATA_DIR=str(tmp_path / "d"))
     assert out.returncode == 2
     assert _one_error_line(out) == (
-        f"error: {Path(tmp_path / 'nope')} does not exist; give a folder of .txt, .md or .html articles."
+        f"error: {Path(tmp_path / 'nope')} does not exist; "
+        "give a folder of .txt, .md, .html, .pdf or .docx articles."
     )

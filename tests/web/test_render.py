@@ -103,7 +103,7 @@ def test_answer_html_marks_sources_unsupported_sentences_and_timings(tmp_path):
         and "AP · 2023-12-27" in html
     )
     assert f"<mark>{QUOTE}</mark>" in html and "Officials said the meeting was long." in html
-    assert "Also stated in: b" in html
+    assert "Reported by AP and b (2 articles: a, b)" in html  # b is not indexed: named by its id
     assert "retrieval 0.12 s · generation 3.4 s · 1 passage used, 1 cited" in html
     assert "Retrieved passages" not in html
     assert "Retrieved passages (1)" in answer_html(_answer(), {}, 10_000, show_passages=True)

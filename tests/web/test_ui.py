@@ -66,7 +66,7 @@ def test_library_upload_refuses_and_accepts_by_name(ui, tmp_path):
     bad = tmp_path / "notes.pdf"
     bad.write_bytes(b"%PDF-1.4")
     status, table, choice, cleared = ui.upload([str(good), str(bad)], progress=_NoProgress())
-    assert "Added zebra" in status and "Refused notes.pdf" in status and "unsupported" in status
+    assert "Added zebra" in status and "Refused notes.pdf" in status and "damaged" in status
     assert "zebra" in [row[0] for row in table["value"]] and cleared is None
     status, table, _ = ui.delete("zebra")
     assert "Deleted zebra" in status and "zebra" not in [row[0] for row in table["value"]]
