@@ -123,7 +123,7 @@ class RagService:
     def retrieve(self, question: str, opts: AskOptions | None = None) -> tuple[list[Hit], list[Passage]]:
         opts = opts or AskOptions()
         snap = self.snapshot.refresh()
-        if not snap.chunks:
+        if not len(snap):
             raise IndexMissing("No articles are indexed yet. Ingest some first: python -m rag ingest seeds/")
         hits = self.retriever.retrieve(question, opts.top_k or self.settings.top_k)
         selector = self.selector
