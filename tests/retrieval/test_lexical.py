@@ -64,7 +64,7 @@ def test_a_question_embeds_only_itself(settings, seeds_copy):
     embedder.embed = lambda texts: seen.append(list(texts)) or original(texts)
     q = "How many migrants did CBP detain in November?"
     rag.service.retrieve(q)
-    assert seen == [[q], [q]]  # dense retrieval and selection; no sentence is embedded
+    assert seen == [[q]]  # once, shared by dense retrieval and selection; no sentence is embedded
 
 
 def test_a_restart_rebuilds_nothing_and_a_lost_index_is_rebuilt_from_the_manifest(settings, seeds_copy):
