@@ -106,14 +106,14 @@ def probe(data_dir: Path) -> dict[str, Any]:
     }
     hybrid, full = [], []
     for q in qs[1:]:
+        before = embedder.texts
         with Clock() as c:
             rag.service.retriever.retrieve(q, rag.settings.top_k)
         hybrid.append(c.s)
-        before = embedder.texts
         with Clock() as c:
             rag.service.retrieve(q)
         full.append(c.s)
-        out["texts_embedded_per_question"] = embedder.texts - before
+        out["texts_embedded_per_question"] = embedder.texts - before  # retrieval and selection
     out.update(
         hybrid_s=stats(hybrid),
         retrieve_with_selection_s=stats(full),
