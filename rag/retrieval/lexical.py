@@ -198,8 +198,10 @@ class LexicalIndex:
         have = self.synced()
         gone = [d for d in have if d not in manifest]
         todo = {d: m.sha256 for d, m in manifest.items() if have.get(d) != m.sha256}
-        for doc_id in gone:
-            self.delete_article(doc_id)
+        if gone:  # one transaction for all: after a --rebuild that is every article
+            with self._write() as conn:
+                for doc_id in gone:
+                    _delete(conn, doc_id)
         if len(todo) > _BULK:
             self._sync_bulk(todo, fetch_all)
         else:
