@@ -1,7 +1,8 @@
 """python -m bench: measure every stage on this machine, print a table, write JSON.
 
 Sections: latency (with the overhead replay), tutorial (the LlamaIndex baseline, same
-questions), ingest, scale, coldstart; opt-in: budget (recall vs context_tokens) and
+questions), ingest, storage (model-free: on-disk indexes, restart, ingest rate), scale,
+coldstart; opt-in: budget (recall vs context_tokens) and
 tune (llama.cpp threads and batch). See README "Performance".
 """
 
@@ -17,7 +18,7 @@ from typing import Any
 
 from bench.common import GOLD, SEEDS, Clock, Question, RecordingLLM, load_questions, machine
 
-SECTIONS = ("latency", "tutorial", "ingest", "scale", "coldstart")
+SECTIONS = ("latency", "tutorial", "ingest", "storage", "scale", "coldstart")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -32,6 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--skip-tutorial", action="store_true")
     p.add_argument("--only", help=f"comma-separated sections out of {','.join(SECTIONS)},budget,tune")
     p.add_argument("--scale-chunks", type=int, default=100_000)
+    p.add_argument("--storage-chunks", type=int, default=20_000, help="corpus size for 'storage'")
     p.add_argument("--max-embed-min", type=float, default=15.0, help="beyond this, random vectors at scale")
     p.add_argument("--budgets", default="120,180,220,300,450", help="context_tokens values for 'budget'")
     p.add_argument("--work", type=Path, default=Path("/tmp/newsrag-bench"), help="scratch directory")
@@ -142,6 +144,11 @@ def other_sections(args: argparse.Namespace, todo: list[str], results: dict[str,
 
         log("ingestion ...")
         results["ingest"] = ingest.run(args.work)
+    if "storage" in todo:
+        from bench import storage
+
+        log(f"storage at {args.storage_chunks} chunks ...")
+        results["storage"] = storage.run(args.work / "scale", args.storage_chunks, log=log)
     if "scale" in todo:
         from bench import scale
 

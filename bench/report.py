@@ -96,6 +96,11 @@ def section_lines(results: dict[str, Any]) -> list[str]:
             _row("sentence-transformers alone", _s(ing["encode_chunks_per_s"], " ch/s", 1)),
             _row("ratio (ingest time / encode time)", _s(ing["ratio"], "x")),
         ]
+    st = results.get("storage")
+    if st and "chunks" in st:
+        from bench.storage import lines as storage_lines
+
+        lines += storage_lines(st, _row, _s)
     sc = results.get("scale")
     if sc and "chunks" in sc:
         re_ = sc.get("restart", {})
@@ -109,7 +114,7 @@ def section_lines(results: dict[str, Any]) -> list[str]:
                 _s(sc["retrieve_with_selection_s"]["p95"], "s", 3),
             ),
             _row("index build", _s(sc["build_s"], "s", 0), _s(sc["build_chunks_per_s"], " ch/s", 0)),
-            _row("load chunks / build BM25", _s(sc["load_chunks_s"], "s", 1), _s(sc["bm25_build_s"], "s", 1)),
+            _row("open lexical index / chunks", _s(sc["open_lexical_s"], "s", 2), str(sc["lexical_chunks"])),
             _row("restart: ready to retrieve", _s(re_.get("ready_s"), "s", 1), ""),
             _row("restart: chunks re-embedded", str(re_.get("embedded_by_reingest", "-")), ""),
         ]

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rag.components.embedder import SentenceTransformerEmbedder
+from rag.components.embedder import LastQuestionCache, SentenceTransformerEmbedder
 from rag.components.llm import LLM, open_llm
 from rag.components.store import VectorStore, open_store
 from rag.ingest.indexer import Ingestor
 from rag.retrieval.context import ContextSelector
+from rag.retrieval.lexical import remove_pickles
 from rag.retrieval.retriever import BM25Retriever, DenseRetriever, HybridRetriever, Snapshot
 from rag.service import RagService
 from rag.settings import Settings
@@ -39,19 +40,22 @@ def build(settings: Settings | None = None, llm: LLM | None = None, embedder=Non
     settings = settings or Settings()
     store = open_store(settings)
     embedder = embedder or SentenceTransformerEmbedder(settings.embedding_model, settings.embed_batch_size)
-    snapshot = Snapshot(store, bm25_dir=settings.data_dir / "bm25")
+    remove_pickles(settings.data_dir / "bm25")  # an older version's BM25 cache: deleted unread
+    snapshot = Snapshot(store, lexical_dir=settings.lexical_path)
+    questions = LastQuestionCache(embedder)  # retrieval and selection share the question's vector
     retriever = HybridRetriever(
         BM25Retriever(snapshot),
-        DenseRetriever(snapshot, embedder),
+        DenseRetriever(snapshot, questions),
         candidates=settings.candidates,
         rrf_k=settings.rrf_k,
     )
     selector = ContextSelector(
-        embedder=embedder,
+        embedder=questions,
         budget_tokens=settings.context_tokens,
         max_passages=settings.max_passages,
         dedup_jaccard=settings.dedup_jaccard,
         spread_articles=settings.spread_articles,
+        sentences=snapshot.lexical,
     )
     service = RagService(settings, snapshot, retriever, selector, llm or open_llm(settings))
     return Rag(settings, store, service, Ingestor(settings, store, embedder, snapshot))

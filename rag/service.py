@@ -124,7 +124,7 @@ class RagService:
     def retrieve_chunks(self, question: str, top_k: int | None = None) -> list[Hit]:
         """The fused chunks for ``question``, before sentence selection."""
         snap = self.snapshot.refresh()
-        if not snap.chunks:
+        if not len(snap):
             raise IndexMissing("No articles are indexed yet. Ingest some first: python -m rag ingest seeds/")
         return self.retriever.retrieve(question, top_k or self.settings.top_k)
 

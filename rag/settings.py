@@ -22,7 +22,12 @@ class Settings(BaseSettings):
     # --- storage ---------------------------------------------------------
     data_dir: Path = Field(
         default_factory=paths.default_data_dir,
-        description="Where the Chroma index, the BM25 cache and uploaded articles live.",
+        description="Where the Chroma index, the lexical index and uploaded articles live.",
+    )
+    lexical_dir: Path | None = Field(
+        None,
+        description="Where this process keeps its SQLite lexical index; empty means DATA_DIR/lexical. "
+        "Machines sharing a Chroma server each keep their own.",
     )
     collection: str = Field("articles", description="Chroma collection name for chunks.")
     vector_store: Literal["chroma", "chroma_http"] = Field(
@@ -35,6 +40,9 @@ class Settings(BaseSettings):
     chunk_chars: int = Field(600, ge=100, description="Soft upper bound on a chunk's length in characters.")
     max_file_bytes: int = Field(5_000_000, ge=1, description="Articles larger than this are refused (bytes).")
     embed_batch_size: int = Field(32, ge=1, description="Chunks embedded per sentence-transformers batch.")
+    write_batch: int = Field(
+        2000, ge=1, description="Chunks written to Chroma per call while ingesting (many articles a call)."
+    )
 
     # --- embeddings ------------------------------------------------------
     embedding_model: str | None = Field(
@@ -128,3 +136,7 @@ class Settings(BaseSettings):
     @property
     def chroma_dir(self) -> Path:
         return self.data_dir / "chroma"
+
+    @property
+    def lexical_path(self) -> Path:
+        return self.lexical_dir or self.data_dir / "lexical"

@@ -69,3 +69,28 @@ class SentenceTransformerEmbedder(Embedder):
                 texts, batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False
             )
         return np.asarray(vectors, dtype=np.float32)
+
+
+class LastQuestionCache(Embedder):
+    """Remembers the last single text it embedded.
+
+    Dense retrieval and sentence selection both need the question's vector; with the
+    sentence vectors stored, that second embedding was half of a question's model time.
+    """
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self._last: tuple[str, np.ndarray] | None = None
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        last = self._last  # one read: another thread may replace it meanwhile
+        if last is not None and texts and texts[0] == last[0]:
+            rest = self.inner.embed(texts[1:]) if len(texts) > 1 else None
+            return last[1][None, :] if rest is None else np.vstack([last[1][None, :], rest])
+        vectors = self.inner.embed(texts)
+        if texts:
+            self._last = (texts[0], vectors[0])
+        return vectors
+
+    def load(self) -> None:
+        self.inner.load()

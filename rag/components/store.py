@@ -97,26 +97,65 @@ class VectorStore:
         self.docs.upsert(ids=[meta.doc_id], embeddings=[[0.0]], metadatas=[record])
 
     @_guarded
+    def put_articles(self, metas: list[ArticleMeta]) -> None:
+        """Several manifest records in one write: each article is still old or new on its own."""
+        if metas:
+            self.docs.upsert(
+                ids=[m.doc_id for m in metas],
+                embeddings=[[0.0]] * len(metas),
+                metadatas=[m.model_dump() for m in metas],
+            )
+
+    @_guarded
     def delete_article(self, doc_id: str) -> None:
         self.docs.delete(ids=[doc_id])
         self.chunks.delete(where={"doc_id": doc_id})
 
     # --- chunks ------------------------------------------------------------
     @_guarded
-    def add_chunks(self, chunks: list[Chunk], vectors: np.ndarray, sha: str) -> None:
+    def add_chunks(self, chunks: list[Chunk], vectors: np.ndarray, sha: str | list[str]) -> None:
+        """Upsert chunks with their vectors; ``sha`` is one article version or one per chunk.
+
+        Callers pass many articles' chunks at once: each Chroma call costs milliseconds
+        whatever its size, so per-article calls bounded ingest at ~180 chunks/s.
+        """
+        shas = [sha] * len(chunks) if isinstance(sha, str) else sha
         for lo in range(0, len(chunks), _PAGE):
-            part = chunks[lo : lo + _PAGE]
+            part, part_shas = chunks[lo : lo + _PAGE], shas[lo : lo + _PAGE]
             self.chunks.upsert(
-                ids=[f"{c.id}::{sha[:16]}" for c in part],
-                embeddings=vectors[lo : lo + _PAGE].tolist(),
+                ids=[record_id(c, s) for c, s in zip(part, part_shas)],
+                # An array, not .tolist(): Chroma converts lists back, which cost a third of the upsert.
+                embeddings=np.asarray(vectors[lo : lo + _PAGE], dtype=np.float32),
                 documents=[c.text for c in part],
-                metadatas=[_chunk_meta(c, sha) for c in part],
+                metadatas=[_chunk_meta(c, s) for c, s in zip(part, part_shas)],
             )
 
     @_guarded
     def prune_chunks(self, doc_id: str, keep_sha: str) -> None:
         """Drop a document's chunks from other versions than ``keep_sha``."""
         self.chunks.delete(where={"$and": [{"doc_id": doc_id}, {"sha": {"$ne": keep_sha}}]})
+
+    @_guarded
+    def prune_many(self, keep: dict[str, str]) -> None:
+        """Drop chunks of the articles in ``keep`` (doc_id -> sha) from other versions, in one call."""
+        if len(keep) == 1:
+            ((doc_id, sha),) = keep.items()
+            self.prune_chunks(doc_id, sha)
+        elif keep:
+            # A chunk of one article whose stale sha is another's new sha survives: it is filtered
+            # out by the manifest anyway, and the next change of that article prunes it.
+            self.chunks.delete(
+                where={"$and": [{"doc_id": {"$in": list(keep)}}, {"sha": {"$nin": list(set(keep.values()))}}]}
+            )
+
+    @_guarded
+    def chunks_of(self, doc_id: str, sha: str) -> list[Chunk]:
+        """One article version's chunks, in order (for a process syncing its lexical index)."""
+        got = self.chunks.get(
+            where={"$and": [{"doc_id": doc_id}, {"sha": sha}]}, include=["documents", "metadatas"]
+        )
+        chunks = [_to_chunk(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])]
+        return sorted(chunks, key=lambda c: c.index)
 
     @_guarded
     def count(self) -> int:
@@ -151,10 +190,10 @@ class VectorStore:
             out.append((_to_chunk(cid, text, meta), meta["sha"], 1.0 - dist / 2.0))
         return out
 
-    def version(self) -> str:
-        """Changes whenever the set of live article versions changes."""
-        arts = self.articles()
-        return json.dumps(sorted((k, v.sha256) for k, v in arts.items()))
+
+def record_id(chunk: Chunk, sha: str) -> str:
+    """The chunk's id in Chroma and in the lexical index: versions of an article never collide."""
+    return f"{chunk.id}::{sha[:16]}"
 
 
 def _chunk_meta(chunk: Chunk, sha: str) -> dict:

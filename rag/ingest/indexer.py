@@ -1,21 +1,23 @@
 """Incremental, idempotent ingestion of a folder of articles into the vector store.
 
 Unchanged files (same sha256) are skipped, changed ones replaced, files gone
-from the folder removed. Each article is committed on its own: chunks first,
-then its manifest record (the commit point), then stale chunks pruned. A bad
+from the folder removed. Articles are written a batch at a time (``write_batch``
+chunks): chunks first, then their manifest records (the commit point: each article
+is old or new on its own), then their lexical rows, then stale chunks pruned. A bad
 file is reported by name and skipped; nothing already indexed is touched.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from rag.components.embedder import Embedder
-from rag.components.store import VectorStore
+from rag.components.store import VectorStore, record_id
 from rag.errors import BadArticle, RagError
 from rag.ingest.reader import (
     SUPPORTED,
@@ -28,6 +30,7 @@ from rag.ingest.reader import (
     parse_file,
     safe_id,
 )
+from rag.retrieval.context import with_antecedents
 from rag.retrieval.retriever import Snapshot
 from rag.settings import Settings
 from rag.types import ArticleMeta
@@ -103,6 +106,7 @@ class Ingestor:
             for doc_id, meta in known.items():
                 if doc_id not in seen and meta.path.startswith(root + "/") and not Path(meta.path).exists():
                     self.store.delete_article(doc_id)
+                    self.snapshot.lexical.delete_article(doc_id)
                     report.removed.append(doc_id)
         self.snapshot.invalidate()
         return report
@@ -131,24 +135,73 @@ class Ingestor:
         if doc_id not in self.store.articles():
             return False
         self.store.delete_article(doc_id)
+        self.snapshot.lexical.delete_article(doc_id)
         self.snapshot.invalidate()
         return True
 
     def _commit(self, parsed: list[ParsedArticle], report: IngestReport, progress: bool) -> None:
+        """Write ``parsed`` a batch of articles at a time: chunks, manifest, lexical rows, prune.
+
+        Per batch the order is the commit discipline of one article: Chroma chunks first,
+        then the manifest records (the commit point), then the lexical index (which must
+        never hold an uncommitted version; a kill before it is mended by the next sync),
+        then the stale chunks.
+        """
         from tqdm import tqdm
 
-        vectors = self._embed([c.text for a in parsed for c in a.chunks], progress)
-        offset = 0
+        texts = [c.text for a in parsed for c in a.chunks]
+        sentences = [s.text for a in parsed for c in a.chunks for s in with_antecedents(c.sentences)]
+        # One embedding pass for chunks and sentences: questions then embed only themselves.
+        vectors = self._embed(texts + sentences, progress)
+        chunk_vecs, sent_vecs = vectors[: len(texts)], vectors[len(texts) :]
         # Writing is the slow half with a Chroma server, and an interrupted ingest is safe to
         # re-run, so show how far it got.
-        for article in tqdm(parsed, unit="article", desc="Indexing", disable=not progress or not parsed):
-            n = len(article.chunks)
+        with tqdm(
+            total=len(parsed), unit="article", desc="Indexing", disable=not progress or not parsed
+        ) as bar:
+            c_off = s_off = 0
+            for batch in self._batches(parsed):
+                c_off, s_off = self._write_batch(batch, chunk_vecs, sent_vecs, c_off, s_off)
+                bar.update(len(batch))
+        report.chunks += len(texts)
+
+    def _batches(self, parsed: list[ParsedArticle]) -> Iterator[list[ParsedArticle]]:
+        batch: list[ParsedArticle] = []
+        size = 0
+        for article in parsed:
+            batch.append(article)
+            size += len(article.chunks)
+            if size >= self.settings.write_batch:
+                yield batch
+                batch, size = [], 0
+        if batch:
+            yield batch
+
+    def _write_batch(
+        self,
+        batch: list[ParsedArticle],
+        chunk_vecs: np.ndarray,
+        sent_vecs: np.ndarray,
+        c_off: int,
+        s_off: int,
+    ) -> tuple[int, int]:
+        chunks = [c for a in batch for c in a.chunks]
+        shas = [a.meta.sha256 for a in batch for _ in a.chunks]
+        self.store.add_chunks(chunks, chunk_vecs[c_off : c_off + len(chunks)], shas)
+        self.store.put_articles([a.meta for a in batch])  # the commit point of these articles
+        rows = []
+        for article in batch:
             sha = article.meta.sha256
-            self.store.add_chunks(article.chunks, vectors[offset : offset + n], sha)
-            self.store.put_article(article.meta)  # the commit point for this article
-            self.store.prune_chunks(article.meta.doc_id, sha)
-            offset += n
-        report.chunks += offset
+            stored, per_chunk = [], []
+            for chunk in article.chunks:
+                n = len(chunk.sentences)
+                per_chunk.append(sent_vecs[s_off : s_off + n] if len(sent_vecs) else None)
+                s_off += n
+                stored.append(chunk.model_copy(update={"id": record_id(chunk, sha)}))
+            rows.append((article.meta.doc_id, sha, stored, per_chunk))
+        self.snapshot.lexical.put_articles(rows)
+        self.store.prune_many({a.meta.doc_id: a.meta.sha256 for a in batch})
+        return c_off + len(chunks), s_off
 
     def _embed(self, texts: list[str], progress: bool) -> np.ndarray:
         if not texts:

@@ -2,7 +2,8 @@
 
 Prefill runs at about 75 tokens a second here, so sending whole chunks costs
 seconds per answer. We score each sentence of the retrieved chunks against the
-question (embedding cosine plus IDF-weighted word overlap), fold near-identical
+question (embedding cosine plus IDF-weighted word overlap; the sentence vectors
+were stored at ingest, so a question embeds only itself), fold near-identical
 sentences from different outlets into one passage that lists every article
 carrying it, and keep the best passages until the budget is spent.
 """
@@ -10,17 +11,28 @@ carrying it, and keep the best passages until the budget is spent.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
 
 from rag.components.embedder import Embedder
 from rag.retrieval.text import jaccard, stems
-from rag.types import Hit, Passage, Sentence, Support
+from rag.types import Chunk, Hit, Passage, Sentence, Support
 
 
 def estimate_tokens(text: str) -> int:
     # English averages about four characters a token in Qwen's vocabulary.
     return len(text) // 4 + 1
+
+
+class SentenceStore(Protocol):
+    """Sentence vectors kept per chunk id (rag/retrieval/lexical.py), one row per sentence."""
+
+    def sentence_vectors(self, ids: Iterable[str]) -> dict[str, np.ndarray]: ...
+
+    def save_sentence_vectors(self, found: dict[str, np.ndarray]) -> None: ...
 
 
 @dataclass
@@ -30,6 +42,8 @@ class _Candidate:
     sentence: Sentence
     rank: int
     words: set[str]
+    chunk_id: str
+    position: int  # the sentence's place in its chunk: its row in the stored vectors
     score: float = 0.0
     supports: list[_Candidate] = field(default_factory=list)
 
@@ -42,13 +56,15 @@ class ContextSelector:
     dedup_jaccard: float = 0.6
     lexical_weight: float = 0.35
     spread_articles: int = 3
+    # Where ingest stored each chunk's sentence vectors; None embeds every sentence per question.
+    sentences: SentenceStore | None = None
 
     def select(self, question: str, hits: list[Hit], weight: Callable[[str], float]) -> list[Passage]:
         """Numbered passages for the prompt; ``weight`` gives a stem's IDF."""
         cands = self._candidates(hits)
         if not cands:
             return []
-        self._score(question, cands, weight)
+        self._score(question, hits, cands, weight)
         groups = self._dedup(sorted(cands, key=lambda c: -c.score))
         return self._fill(self._spread(groups))
 
@@ -69,22 +85,54 @@ class ContextSelector:
     def _candidates(self, hits: list[Hit]) -> list[_Candidate]:
         cands, seen = [], set()
         for rank, hit in enumerate(hits):
-            for sent in _with_antecedents(hit.chunk.sentences):
+            for pos, sent in enumerate(with_antecedents(hit.chunk.sentences)):
                 key = (hit.chunk.doc_id, sent.start, sent.end)  # a carried sentence starts with another
                 if key in seen or len(sent.text) < 12:
                     continue
                 seen.add(key)
-                cands.append(_Candidate(hit.chunk.doc_id, hit.title, sent, rank, stems(sent.text)))
+                cands.append(
+                    _Candidate(hit.chunk.doc_id, hit.title, sent, rank, stems(sent.text), hit.chunk.id, pos)
+                )
         return cands
 
-    def _score(self, question: str, cands: list[_Candidate], weight: Callable[[str], float]) -> None:
-        vectors = self.embedder.embed([question] + [c.sentence.text for c in cands])
-        cosines = vectors[1:] @ vectors[0]
+    def _score(
+        self, question: str, hits: list[Hit], cands: list[_Candidate], weight: Callable[[str], float]
+    ) -> None:
+        cosines = self._cosines(question, hits, cands)
         q_words = stems(question)
         q_weight = sum(weight(w) for w in q_words) or 1.0
         for cand, cos in zip(cands, cosines):
             lexical = sum(weight(w) for w in q_words & cand.words) / q_weight
             cand.score = float((1 - self.lexical_weight) * cos + self.lexical_weight * lexical)
+
+    def _cosines(self, question: str, hits: list[Hit], cands: list[_Candidate]) -> np.ndarray:
+        """Question-sentence cosines from stored sentence vectors, embedding only what is missing.
+
+        Ingest stores every sentence's vector, so a question costs its own embedding. A chunk
+        without them (synced from another process's ingest, or no store) has its sentences
+        embedded with the question, in the same call, and saved for the next question.
+        """
+        chunks = {h.chunk.id: h.chunk for h in hits}
+        stored = self.sentences.sentence_vectors(chunks) if self.sentences else {}
+        todo = [c for cid, c in chunks.items() if not _fits(stored.get(cid), c)]
+        q, fresh = self._embed(question, todo)
+        stale = [chunks[cid] for cid, v in stored.items() if v.shape[1] != q.shape[0]]
+        if stale:  # stored under another embedding model: replaced
+            fresh.update(self._embed(question, stale)[1])
+        if self.sentences is not None and fresh:
+            self.sentences.save_sentence_vectors(fresh)
+        table = {**stored, **fresh}
+        return np.array([table[c.chunk_id][c.position] @ q for c in cands], dtype=np.float32)
+
+    def _embed(self, question: str, chunks: list[Chunk]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """The question's vector and, per chunk, its sentences' vectors, from one embedder call."""
+        texts = [s.text for c in chunks for s in with_antecedents(c.sentences)]
+        vectors = self.embedder.embed([question] + texts)
+        out, offset = {}, 1
+        for chunk in chunks:
+            out[chunk.id] = vectors[offset : offset + len(chunk.sentences)]
+            offset += len(chunk.sentences)
+        return vectors[0], out
 
     def _dedup(self, ranked: list[_Candidate]) -> list[_Candidate]:
         groups: list[_Candidate] = []
@@ -123,7 +171,7 @@ class ContextSelector:
 _PRONOUN_START = re.compile(r"^[\"'“‘(]*(he|she|they|it|his|her|their|its|this|these|those|we)\b", re.I)
 
 
-def _with_antecedents(sentences: list[Sentence]) -> list[Sentence]:
+def with_antecedents(sentences: list[Sentence]) -> list[Sentence]:
     """Each sentence, where one opening with a pronoun ("They said ...") carries the one before.
 
     Alone, such a sentence names nobody, so neither the model nor the claim check
@@ -135,6 +183,10 @@ def _with_antecedents(sentences: list[Sentence]) -> list[Sentence]:
             sent = Sentence(text=f"{prev.text} {sent.text}", start=prev.start, end=sent.end)
         out.append(sent)
     return out
+
+
+def _fits(vectors: np.ndarray | None, chunk: Chunk) -> bool:
+    return vectors is not None and len(vectors) == len(chunk.sentences)
 
 
 def best_score(passages: list[Passage]) -> float:

@@ -1,13 +1,13 @@
 """Retrievers: one abstract batch method each; the single query wraps it.
 
-The hybrid retriever fuses BM25 (exact names and numbers) with dense vectors
-(paraphrases) by reciprocal rank. Both read one snapshot of the live chunks:
-those whose article version matches the manifest, so a half-finished ingest
-is invisible.
+The hybrid retriever fuses BM25 (exact names and numbers, from the SQLite FTS5
+index) with dense vectors (paraphrases) by reciprocal rank. Both keep only chunks
+whose article version matches the manifest, so a half-finished ingest is invisible.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -15,9 +15,9 @@ from pathlib import Path
 
 from rag.components.embedder import Embedder
 from rag.components.store import VectorStore
-from rag.retrieval import bm25_cache
-from rag.retrieval.bm25 import BM25
+from rag.retrieval import lexical
 from rag.retrieval.fusion import rrf
+from rag.retrieval.lexical import LexicalIndex
 from rag.types import ArticleMeta, Chunk, Hit
 
 
@@ -31,19 +31,31 @@ class Retriever(ABC):
 
 
 class Snapshot:
-    """The live chunks and their BM25 index, rebuilt only when the manifest changes."""
+    """The live manifest and the lexical index that follows it.
 
-    def __init__(self, store: VectorStore, ttl_s: float = 2.0, bm25_dir: Path | None = None) -> None:
+    Nothing is held per chunk: BM25, IDF and sentence vectors are read from the
+    lexical index on disk (rag/retrieval/lexical.py), which ``refresh`` syncs with the
+    manifest whenever the manifest changes, one article at a time.
+    """
+
+    def __init__(self, store: VectorStore, ttl_s: float = 2.0, lexical_dir: Path | None = None) -> None:
         self.store = store
         self.ttl_s = ttl_s
-        self.bm25_dir = bm25_dir  # where BM25 postings are saved between processes (None: never)
+        # None keeps the index in memory (tests); it is rebuilt from the manifest on start.
+        self.lexical = LexicalIndex(lexical_dir / lexical.FILE if lexical_dir is not None else None)
         self._lock = threading.Lock()
         self._version: str | None = None
         self._checked = 0.0
         self.articles: dict[str, ArticleMeta] = {}
-        self.chunks: list[Chunk] = []
-        self.by_id: dict[str, int] = {}
-        self.bm25 = BM25([])
+
+    @property
+    def bm25(self) -> LexicalIndex:
+        """The lexical index under the name callers use for IDF (``snapshot.bm25.weight``)."""
+        return self.lexical
+
+    def __len__(self) -> int:
+        """Live chunks."""
+        return len(self.lexical)
 
     def invalidate(self) -> None:
         with self._lock:
@@ -54,22 +66,14 @@ class Snapshot:
             # Other processes may share a Chroma server, so the manifest is re-read now and then.
             if time.monotonic() - self._checked < self.ttl_s:
                 return self
-            version = self.store.version()
+            articles = self.store.articles()
+            version = json.dumps(sorted((k, v.sha256) for k, v in articles.items()))
             self._checked = time.monotonic()
             if version != self._version:
-                self._rebuild()
+                self.lexical.sync(articles, self.store.chunks_of, self.store.iter_chunks)
+                self.articles = articles
                 self._version = version
         return self
-
-    def _rebuild(self) -> None:
-        articles = self.store.articles()
-        live = {doc: meta.sha256 for doc, meta in articles.items()}
-        chunks = [c for c, sha in self.store.iter_chunks() if live.get(c.doc_id) == sha]
-        chunks.sort(key=lambda c: (c.doc_id, c.index))
-        self.articles = articles
-        self.chunks = chunks
-        self.by_id = {c.id: i for i, c in enumerate(chunks)}
-        self.bm25 = bm25_cache.load_or_build(self.bm25_dir, [c.id for c in chunks], [c.text for c in chunks])
 
     def is_live(self, doc_id: str, sha: str) -> bool:
         meta = self.articles.get(doc_id)
@@ -86,7 +90,13 @@ class BM25Retriever(Retriever):
 
     def retrieve_batch(self, queries: list[str], k: int) -> list[list[Hit]]:
         snap = self.snapshot.refresh()
-        return [[snap.hit(snap.chunks[i], s) for i, s in snap.bm25.search(q, k)] for q in queries]
+        out = []
+        for q in queries:
+            # The index may already hold an article another process committed after our
+            # manifest read; it becomes visible with the next refresh, as dense hits do.
+            found = snap.lexical.search(q, k)
+            out.append([snap.hit(c, s) for c, sha, s in found if snap.is_live(c.doc_id, sha)])
+        return out
 
 
 class DenseRetriever(Retriever):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -18,8 +19,9 @@ _WORD = re.compile(r"\w+")
 
 def fold(text: str) -> str:
     """Lower-case, accents removed, thousands separators dropped: 'López 242,000' -> 'lopez 242000'."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    if not text.isascii():  # ASCII has no accents; the per-character pass was most of ingest's stemming
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
     return _DIGIT_COMMA.sub("", text.lower())
 
 
@@ -38,6 +40,7 @@ def jaccard(a: set[str], b: set[str]) -> float:
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "ied", "ed", "es", "s", "e", "ly")
 
 
+@functools.lru_cache(maxsize=65536)  # words are Zipf-distributed: most calls repeat a few thousand
 def stem(word: str) -> str:
     """Crude suffix stripping so "detain", "detained" and "detains" meet; not linguistics."""
     for suffix in _SUFFIXES:

@@ -1,13 +1,34 @@
-from rag.retrieval.bm25 import BM25
 from rag.retrieval.fusion import rrf
+from rag.retrieval.lexical import LexicalIndex
 from rag.retrieval.text import fold, jaccard
+from rag.types import Chunk
+
+
+def _index(texts: list[str]) -> LexicalIndex:
+    index = LexicalIndex(None)
+    chunks = [
+        Chunk(id=f"d{i}::0", doc_id=f"d{i}", index=0, text=t, start=0, end=len(t), sentences=[])
+        for i, t in enumerate(texts)
+    ]
+    index.put_articles([(c.doc_id, "sha", [c], [None]) for c in chunks])
+    return index
 
 
 def test_bm25_ranks_exact_terms_and_skips_unrelated():
-    index = BM25(["CBP detained 242,000 migrants in November", "Blinken met López Obrador", "trade and rail"])
+    index = _index(
+        ["CBP detained 242,000 migrants in November", "Blinken met López Obrador", "trade and rail"]
+    )
     hits = index.search("How many migrants were detained (242000)?", 5)
-    assert [doc for doc, _ in hits] == [0]
-    assert index.search("lopez obrador", 5)[0][0] == 1  # accents folded
+    assert [c.doc_id for c, _, _ in hits] == ["d0"]
+    assert index.search("lopez obrador", 5)[0][0].doc_id == "d1"  # accents folded
+    assert index.search("the of and", 5) == []  # stop words only: nothing to match
+    assert index.search('"OR" NEAR( x* ^', 5) == []  # FTS5 syntax in a question is only words
+
+
+def test_idf_weights_like_okapi():
+    index = _index(["rail freight", "rail strike", "bridge"])
+    assert index.weight("rail") < index.weight("bridg")
+    assert index.weight("unknown") == 0.0
 
 
 def test_rrf_merges_by_rank():

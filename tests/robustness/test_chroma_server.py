@@ -5,6 +5,7 @@ Each test starts a real ``chroma run`` on a free loopback port and stops it in t
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -92,6 +93,52 @@ def test_two_processes_share_one_index_through_the_server(chroma_server, tmp_pat
 
     result = rag.service.ask(QUESTION)
     assert "242,000" in result.answer and result.citations
+
+
+_WATCHER = """
+import json, sys, time
+from rag.factory import build
+from tests.fakes import HashEmbedder, ScriptedLLM
+rag = build(llm=ScriptedLLM(lambda m: ""), embedder=HashEmbedder())
+lexical = rag.service.retriever.bm25
+def docs():
+    return [h.chunk.doc_id for h in lexical.retrieve(sys.argv[1], 5)]
+print(json.dumps(docs()), flush=True)
+sys.stdin.readline()
+t0 = time.monotonic()
+while not docs() and time.monotonic() - t0 < 20:
+    time.sleep(0.2)
+seen = {"docs": docs(), "after_s": time.monotonic() - t0}
+print(json.dumps({**seen, "synced": len(rag.service.snapshot.lexical.synced())}), flush=True)
+"""
+
+
+def test_an_article_ingested_by_one_app_is_found_by_another_within_seconds(chroma_server, tmp_path):
+    settings = chroma_server.settings(tmp_path / "app1")
+    rag = build(settings, llm=ScriptedLLM(lambda m: ""), embedder=HashEmbedder())
+    rag.ingestor.ingest_path(SEEDS)
+    env = dict(
+        os.environ, PYTHONPATH=str(ROOT), RAG_DATA_DIR=str(tmp_path / "app2"),
+        RAG_VECTOR_STORE="chroma_http", RAG_CHROMA_PORT=str(chroma_server.port),
+    )
+    other = subprocess.Popen(
+        [sys.executable, "-c", _WATCHER, "Valparaiso harbour pilots"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT,
+    )
+    try:
+        assert json.loads(other.stdout.readline()) == []  # synced the five seeds, nothing matches yet
+        folder = tmp_path / "new"
+        folder.mkdir()
+        (folder / "harbour.txt").write_text("Harbour pilots in Valparaiso counted 7319 containers.")
+        assert rag.ingestor.ingest_path(folder).added == ["harbour"]
+        other.stdin.write("go\n")
+        other.stdin.flush()
+        seen = json.loads(other.stdout.readline())
+    finally:
+        other.kill()
+        other.wait(10)
+    assert seen["docs"] == ["harbour"] and seen["synced"] == 6
+    assert seen["after_s"] < 5  # the manifest is re-read every 2 s; one article is then synced
 
 
 def test_rebuild_clears_the_server_collections(chroma_server, tmp_path):

@@ -21,6 +21,7 @@ import pytest
 
 from rag.components.store import forget_clients, open_store
 from rag.ingest.reader import sha256_bytes
+from rag.retrieval.lexical import LexicalIndex
 from rag.retrieval.retriever import Snapshot
 from rag.settings import Settings
 from tests.conftest import ROOT
@@ -49,7 +50,10 @@ def _write_corpus(folder: Path, version: str) -> dict[str, str]:
 
 
 def _env(settings: Settings) -> dict[str, str]:
-    return dict(os.environ, RAG_DATA_DIR=str(settings.data_dir), PYTHONPATH=str(ROOT))
+    # Small write batches, so the kill lands between two commits rather than after the only one.
+    env = dict(os.environ, RAG_DATA_DIR=str(settings.data_dir), PYTHONPATH=str(ROOT), RAG_WRITE_BATCH="4")
+    env.pop("RAG_LEXICAL_DIR", None)
+    return env
 
 
 def _ingest(folder: Path, settings: Settings) -> subprocess.CompletedProcess:
@@ -103,6 +107,27 @@ def _live_chunks(settings: Settings) -> tuple[dict, dict[str, list]]:
     return manifest, live
 
 
+def _check_lexical(settings: Settings, manifest: dict, versions: dict[str, str]) -> None:
+    """The killed process's lexical index never holds an uncommitted version, and one sync
+    (what the next process start does) makes it match the manifest exactly."""
+    index = LexicalIndex(settings.lexical_path / "lexical.sqlite")
+    synced = index.synced()
+    assert all(manifest[doc].sha256 == sha for doc, sha in synced.items() if doc in manifest), synced
+    index.close()
+    snapshot = Snapshot(open_store(settings), lexical_dir=settings.lexical_path).refresh()
+    assert snapshot.lexical.synced() == {doc: meta.sha256 for doc, meta in manifest.items()}
+    assert len(snapshot) == sum(m.n_chunks for m in manifest.values())
+    sql = "SELECT text FROM chunks WHERE doc_id = ?"
+    for doc, version in versions.items():
+        edition = "second" if version == "new" else "first"
+        texts = [t for (t,) in snapshot.lexical.conn.execute(sql, (doc,))]
+        assert texts and all(f"the {edition} edition" in t for t in texts), doc
+    # A real query: "second" is only in the new edition, so it finds exactly the committed new ones.
+    found = {c.doc_id for c, _, _ in snapshot.lexical.search("second", 500)}
+    assert found == {doc for doc, v in versions.items() if v == "new"}
+    snapshot.lexical.close()
+
+
 def test_sigkill_mid_ingest_leaves_each_article_old_or_new_and_a_rerun_completes(settings, tmp_path):
     folder = tmp_path / "corpus"
     old = _write_corpus(folder, "first")
@@ -126,10 +151,9 @@ def test_sigkill_mid_ingest_leaves_each_article_old_or_new_and_a_rerun_completes
         edition = "second" if versions[doc] == "new" else "first"
         assert all(f"the {edition} edition" in c.text for c in chunks), doc
 
+    _check_lexical(settings, manifest, versions)
     # What retrieval sees is exactly the committed chunks, and the vector index answers queries.
     store = open_store(settings)
-    snapshot = Snapshot(store).refresh()
-    assert len(snapshot.chunks) == sum(m.n_chunks for m in manifest.values())
     probe = np.ones(384, dtype=np.float32) / np.sqrt(384)
     assert store.query(probe, 5)
 

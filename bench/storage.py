@@ -1,0 +1,148 @@
+"""python -m bench --only storage: what the on-disk indexes cost, model-free and short.
+
+A synthetic corpus (bench.synth) is ingested with precomputed vectors (RandomEmbedder:
+checksum-derived unit vectors, so the figure is our overhead plus Chroma, not MiniLM).
+Then a fresh process opens the same data directory and we time, in it, restart to the
+first retrieval and its memory, and retrieval + sentence selection over many queries.
+Queries embed with RandomEmbedder too, so the figures leave out the question's MiniLM
+embedding (about 10 ms on this machine; see the latency section for the real one).
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.common import ROOT, Clock, stats
+
+N_QUERIES = 60
+
+
+def run(work: Path, n_chunks: int, log=print) -> dict[str, Any]:  # noqa: ANN001
+    from bench.scale import build_corpus
+    from bench.synth import RandomEmbedder
+    from rag.factory import build
+    from rag.settings import Settings
+
+    folder, paths = build_corpus(work, n_chunks)
+    settings = Settings(data_dir=work / f"storage-data-{len(paths)}")
+    if settings.data_dir.exists():
+        shutil.rmtree(settings.data_dir)
+    embedder = RandomEmbedder()
+    rag = build(settings, embedder=embedder)
+    spent = {"vectors": 0.0, "chroma": 0.0}
+    embedder.embed = _timed(embedder.embed, spent, "vectors")
+    for name in ("add_chunks", "put_articles", "prune_many"):
+        setattr(rag.store, name, _timed(getattr(rag.store, name), spent, "chroma"))
+    with Clock() as c:
+        report = rag.ingestor.ingest_path(folder)
+    n = report.chunks
+    out: dict[str, Any] = {
+        "articles": len(paths),
+        "chunks": n,
+        "ingest_s": c.s,
+        "ingest_chunks_per_s": n / c.s,
+        # "Precomputed vectors": making the (random) vectors is not the ingest's cost.
+        "ingest_precomputed_chunks_per_s": n / (c.s - spent["vectors"]),
+        "chroma_s": spent["chroma"],
+        "chroma_chunks_per_s": n / spent["chroma"],
+        "write_batch": settings.write_batch,
+        "load": [c.load_before, c.load_after],
+    }
+    log(f"  ingested {report.chunks} chunks in {c.s:.1f}s ({report.chunks / c.s:.0f} chunks/s)")
+    out["disk_mb"] = {
+        name: _size_mb(settings.data_dir / name) for name in ("chroma", settings.lexical_path.name)
+    }
+    out["restart"] = restart(settings.data_dir)
+    return out
+
+
+def _timed(fn, spent: dict[str, float], key: str):  # noqa: ANN001, ANN202
+    def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        t0 = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            spent[key] += time.perf_counter() - t0
+
+    return wrapper
+
+
+def _size_mb(path: Path) -> float:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20 if path.exists() else 0.0
+
+
+def restart(data_dir: Path) -> dict[str, Any]:
+    """A fresh process on ``data_dir``: see :func:`probe`."""
+    cmd = [sys.executable, "-m", "bench.storage", str(data_dir)]
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=False)
+    if done.returncode:
+        return {"error": done.stderr[-2000:]}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def probe(data_dir: Path) -> dict[str, Any]:
+    """In the fresh process: restart to first retrieval, then retrieval latency and memory."""
+    t0 = time.perf_counter()
+    from bench.scale import queries
+    from bench.synth import CountingEmbedder, RandomEmbedder
+    from rag.factory import build
+    from rag.settings import Settings
+
+    embedder = CountingEmbedder(RandomEmbedder())
+    rss_start = _rss_mb()
+    rag = build(Settings(data_dir=data_dir), embedder=embedder)  # the LLM is never loaded
+    qs = queries(N_QUERIES + 1)
+    rag.service.retrieve(qs[0])
+    out: dict[str, Any] = {
+        "restart_to_first_retrieval_s": time.perf_counter() - t0,
+        "synced_articles": len(rag.service.snapshot.lexical.synced()),
+    }
+    hybrid, full = [], []
+    for q in qs[1:]:
+        before = embedder.texts
+        with Clock() as c:
+            rag.service.retriever.retrieve(q, rag.settings.top_k)
+        hybrid.append(c.s)
+        with Clock() as c:
+            rag.service.retrieve(q)
+        full.append(c.s)
+        out["texts_embedded_per_question"] = embedder.texts - before  # retrieval and selection
+    out.update(
+        hybrid_s=stats(hybrid),
+        retrieve_with_selection_s=stats(full),
+        peak_rss_mb=_rss_mb(),
+        rss_at_start_mb=rss_start,
+    )
+    return out
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def lines(st: dict[str, Any], row, fmt) -> list[str]:  # noqa: ANN001 - bench.report's helpers
+    re_ = st.get("restart", {})
+    h, f = re_.get("hybrid_s", {}), re_.get("retrieve_with_selection_s", {})
+    return [
+        f"Storage ({st['chunks']} chunks, precomputed vectors, write batch {st['write_batch']})",
+        row("", "p50", "p95"),
+        row("hybrid retrieval", fmt(h.get("p50"), "s", 3), fmt(h.get("p95"), "s", 3)),
+        row("retrieval + sentence selection", fmt(f.get("p50"), "s", 3), fmt(f.get("p95"), "s", 3)),
+        row("texts embedded per question", str(re_.get("texts_embedded_per_question", "-")), ""),
+        row("ingest, precomputed vectors", fmt(st["ingest_precomputed_chunks_per_s"], " ch/s", 0), ""),
+        row("  of which Chroma writes alone", fmt(st["chroma_chunks_per_s"], " ch/s", 0), ""),
+        row("restart to first retrieval", fmt(re_.get("restart_to_first_retrieval_s"), "s", 2), ""),
+        row("process peak memory (no LLM)", fmt(re_.get("peak_rss_mb"), " MB", 0), ""),
+        row("disk: chroma / lexical", *(fmt(v, " MB", 0) for v in st["disk_mb"].values())),
+    ]
+
+
+if __name__ == "__main__":
+    print(json.dumps(probe(Path(sys.argv[1]))))

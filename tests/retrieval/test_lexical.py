@@ -1,0 +1,204 @@
+"""The on-disk lexical index: incremental per article, follows the manifest, refuses foreign files."""
+
+from __future__ import annotations
+
+import pickle
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from rag.components.store import forget_clients
+from rag.factory import build
+from rag.retrieval import lexical, localdb
+from rag.retrieval.lexical import LexicalIndex
+from tests.fakes import HashEmbedder, ScriptedLLM
+
+ARTICLE = "Harbour pilots in Valparaiso counted 7319 containers on Tuesday. They blamed the fog."
+
+
+def _build(settings):  # noqa: ANN001, ANN202
+    return build(settings, llm=ScriptedLLM(lambda m: ""), embedder=HashEmbedder())
+
+
+def _lexical_docs(rag, query: str) -> list[str]:  # noqa: ANN001
+    return [h.chunk.doc_id for h in rag.service.retriever.bm25.retrieve(query, 5)]
+
+
+def _rows(rag, doc_id: str) -> set[int]:  # noqa: ANN001
+    conn = rag.service.snapshot.lexical.conn
+    return {r for (r,) in conn.execute("SELECT rowid FROM chunks WHERE doc_id = ?", (doc_id,))}
+
+
+def test_add_change_delete_touch_only_that_article_and_queries_follow(settings, seeds_copy):
+    rag = _build(settings)
+    rag.ingestor.ingest_path(seeds_copy)
+    others = {d: _rows(rag, d) for d in rag.store.articles()}
+
+    (seeds_copy / "harbour.txt").write_text(ARTICLE)
+    assert rag.ingestor.ingest_path(seeds_copy).added == ["harbour"]
+    assert _lexical_docs(rag, "How many containers in Valparaiso?") == ["harbour"]
+    assert {d: _rows(rag, d) for d in others} == others  # no other article's rows were rewritten
+    _, passages = rag.service.retrieve("How many containers did harbour pilots count in Valparaiso?")
+    assert "7319 containers" in passages[0].text
+
+    (seeds_copy / "harbour.txt").write_text(ARTICLE.replace("Valparaiso", "Antofagasta"))
+    assert rag.ingestor.ingest_path(seeds_copy).updated == ["harbour"]
+    assert _lexical_docs(rag, "containers Valparaiso") == ["harbour"]  # "containers" still matches
+    assert _lexical_docs(rag, "Valparaiso") == []
+    assert _lexical_docs(rag, "Antofagasta pilots") == ["harbour"]
+    assert {d: _rows(rag, d) for d in others} == others
+
+    (seeds_copy / "harbour.txt").unlink()
+    assert rag.ingestor.ingest_path(seeds_copy).removed == ["harbour"]
+    assert _lexical_docs(rag, "Antofagasta pilots containers") == []
+    assert {d: _rows(rag, d) for d in others} == others
+
+
+def test_a_question_embeds_only_itself(settings, seeds_copy):
+    rag = _build(settings)
+    rag.ingestor.ingest_path(seeds_copy)
+    embedder = rag.ingestor.embedder
+    seen: list[list[str]] = []
+    original = embedder.embed
+    embedder.embed = lambda texts: seen.append(list(texts)) or original(texts)
+    q = "How many migrants did CBP detain in November?"
+    rag.service.retrieve(q)
+    assert seen == [[q]]  # once, shared by dense retrieval and selection; no sentence is embedded
+
+
+def test_a_restart_rebuilds_nothing_and_a_lost_index_is_rebuilt_from_the_manifest(settings, seeds_copy):
+    rag = _build(settings)
+    rag.ingestor.ingest_path(seeds_copy)
+    q = "How many migrants did CBP detain in November?"
+    want = _lexical_docs(rag, q)
+    again = _build(settings)
+    calls = []
+    again.store.chunks_of = lambda *a: calls.append(a) or []
+    assert _lexical_docs(again, q) == want and calls == []
+    rag.service.snapshot.lexical.close()
+    again.service.snapshot.lexical.close()
+    for f in settings.lexical_path.glob("lexical.sqlite*"):
+        f.unlink()
+    fresh = _build(settings)
+    assert _lexical_docs(fresh, q) == want
+
+
+def test_sync_follows_the_manifest_after_a_kill_between_commit_and_lexical_write(settings, seeds_copy):
+    """The manifest is the commit point: rows the ingest never wrote are filled by the next sync,
+    and chunks of a version the manifest never named stay invisible."""
+    rag = _build(settings)
+    rag.ingestor.ingest_path(seeds_copy)
+    lex = rag.service.snapshot.lexical
+
+    def killed(batch):  # noqa: ANN001, ANN202
+        raise KeyboardInterrupt  # the process dies after Chroma and the manifest were written
+
+    lex.put_articles, original = killed, lex.put_articles
+    (seeds_copy / "harbour.txt").write_text(ARTICLE)
+    with pytest.raises(KeyboardInterrupt):
+        rag.ingestor.ingest_path(seeds_copy)
+    lex.put_articles = original
+    forget_clients()
+    restarted = _build(settings)
+    assert _lexical_docs(restarted, "Valparaiso containers") == ["harbour"]
+    synced = restarted.service.snapshot.lexical.synced()
+    assert synced == {d: m.sha256 for d, m in restarted.store.articles().items()}
+
+    # Chunks written but never committed (killed before the manifest): not in the index.
+    restarted.store.put_articles = lambda metas: (_ for _ in ()).throw(KeyboardInterrupt())
+    (seeds_copy / "harbour.txt").write_text(ARTICLE.replace("Valparaiso", "Antofagasta"))
+    with pytest.raises(KeyboardInterrupt):
+        restarted.ingestor.ingest_path(seeds_copy)
+    third = _build(settings)
+    assert _lexical_docs(third, "Antofagasta") == []
+    assert _lexical_docs(third, "Valparaiso containers") == ["harbour"]
+
+
+def test_a_second_process_sees_a_new_article_without_a_rebuild(settings, seeds_copy, tmp_path):
+    """Two apps on one shared manifest, each with its own lexical index (as on two machines)."""
+    one = _build(settings)
+    one.ingestor.ingest_path(seeds_copy)
+    two = _build(settings.model_copy(update={"lexical_dir": tmp_path / "machine2"}))
+    assert _lexical_docs(two, "CBP migrants November")
+    two.service.snapshot.ttl_s = 0.0
+    fetched: list[str] = []
+    original = two.store.chunks_of
+    two.store.chunks_of = lambda doc, sha: fetched.append(doc) or original(doc, sha)
+    (seeds_copy / "harbour.txt").write_text(ARTICLE)
+    one.ingestor.ingest_path(seeds_copy)
+    assert _lexical_docs(two, "Valparaiso containers") == ["harbour"]
+    assert fetched == ["harbour"]  # only the new article was read, nothing rebuilt
+    _, passages = two.service.retrieve("How many containers did pilots count in Valparaiso?")
+    assert "7319" in passages[0].text  # sentence vectors computed there on first use
+    conn = two.service.snapshot.lexical.conn
+    sql = "SELECT count(*) FROM chunks WHERE doc_id = 'harbour' AND vectors IS NOT NULL"
+    assert conn.execute(sql).fetchone()[0] == 1  # and saved for the next question
+
+
+def _expect_refused(path: Path, caplog) -> None:  # noqa: ANN001
+    with caplog.at_level("WARNING"):
+        index = LexicalIndex(path)
+    assert "not a newsrag index" in caplog.text
+    assert len(index) == 0 and index.synced() == {}
+    assert list(path.parent.glob(f"{path.name}.refused-*"))
+    index.close()
+
+
+def test_a_pickle_in_place_of_the_index_is_moved_aside_never_loaded(tmp_path, caplog):
+    marker = tmp_path / "pwned"
+
+    class Payload:
+        def __reduce__(self):  # noqa: ANN204
+            return (open, (str(marker), "w"))
+
+    path = tmp_path / lexical.FILE
+    path.write_bytes(pickle.dumps(Payload()))
+    _expect_refused(path, caplog)
+    assert not marker.exists()
+
+
+def test_old_bm25_pickles_are_deleted_unread(settings, seeds_copy, tmp_path):
+    marker = tmp_path / "pwned"
+
+    class Payload:
+        def __reduce__(self):  # noqa: ANN204
+            return (open, (str(marker), "w"))
+
+    folder = settings.data_dir / "bm25"
+    folder.mkdir(parents=True)
+    (folder / "bm25-0123456789abcdef01234567.pkl").write_bytes(pickle.dumps(Payload()))
+    rag = _build(settings)
+    rag.ingestor.ingest_path(seeds_copy)
+    assert _lexical_docs(rag, "CBP migrants November")
+    assert not folder.exists() and not marker.exists()
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        "CREATE TRIGGER evil AFTER INSERT ON articles BEGIN DELETE FROM chunks; END",
+        "CREATE VIEW evil AS SELECT * FROM chunks",
+        "PRAGMA application_id = 1",
+        "PRAGMA user_version = 99",
+        "CREATE TABLE extra (x)",
+    ],
+)
+def test_a_tampered_index_is_refused_and_rebuilt(tmp_path, caplog, tamper):
+    path = tmp_path / lexical.FILE
+    LexicalIndex(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute(tamper)
+    conn.commit()
+    conn.close()
+    _expect_refused(path, caplog)
+
+
+def test_another_programs_database_is_refused(tmp_path, caplog):
+    path = tmp_path / lexical.FILE
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE articles (doc_id TEXT PRIMARY KEY, sha TEXT NOT NULL)")
+    conn.commit()
+    conn.close()
+    _expect_refused(path, caplog)
+    assert localdb.check(sqlite3.connect(path), lexical.VERSION, lexical.SCHEMA) is True
