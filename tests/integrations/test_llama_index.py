@@ -96,7 +96,7 @@ def test_retriever_evaluator_hit_rate_and_mrr_over_the_gold_sources(tmp_path):
     rag = build(Settings(data_dir=tmp_path / "data"), llm=ScriptedLLM(lambda m: ""))
     rag.ingestor.ingest_path(SEEDS)
     retriever = NewsRetriever(rag.service, unit="chunk")
-    chunks = rag.service.snapshot.refresh().chunks
+    chunks = [chunk for chunk, _ in rag.store.iter_chunks()]
     evaluator = RetrieverEvaluator.from_metric_names(["hit_rate", "mrr"], retriever=retriever)
     results = []
     for row in _gold():
