@@ -19,6 +19,8 @@ from rag.answer.claims import (
     answer_kind,
     has_kind,
     new_claims,
+    off_topic,
+    other_period,
     ungrounded,
     vocabulary,
 )
@@ -164,6 +166,9 @@ def check_answer(
     if not kept or not has_kind(plain, answer_kind(question), question) or adds_nothing(plain, question):
         return CheckedAnswer(ABSTAIN_TEXT, True, [], checks)
     cited = list(dict.fromkeys(n for c in kept for n in c.cites))
+    sources = [by_n[n].text for n in cited]
+    if off_topic(question, sources) or other_period(question, sources):
+        return CheckedAnswer(ABSTAIN_TEXT, True, [], checks)
     return CheckedAnswer(shown, False, [_citation(by_n[n]) for n in cited], checks)
 
 

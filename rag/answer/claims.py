@@ -233,3 +233,32 @@ def adds_nothing(answer: str, question: str) -> bool:
     statements?" -> "The broadcaster reproduced his statements [3]."): a small model's way of
     answering without an answer, and with a citation it looks like a sourced one."""
     return not (stems(answer) - stems(question)) and not new_claims(answer, question)
+
+
+def off_topic(question: str, cited: list[str]) -> bool:
+    """Whether the cited passages share no content word with the question: a name taken
+    from a passage about something else ("Who won on Christmas Day?" -> a player from a
+    passage about another game) has nothing tying it to what was asked."""
+    return bool(stems(question)) and not stems(question) & stems(" ".join(cited))
+
+
+_ISO_MONTH = re.compile(r"\b(?:19|20)\d\d-(\d\d)-\d\d")
+
+
+def _periods(text: str) -> set[str]:
+    """The months (as three letters) ``text`` names; ISO dates count too. Years are left
+    out: a question gives them as attributes ("founded in 2015") more often than as the
+    period asked about."""
+    found = {fold(t)[:3] for t in _tokens(text) if fold(t) in _MONTHS and fold(t) != "may"}
+    names = "jan feb mar apr may jun jul aug sep oct nov dec".split()
+    found |= {names[int(m) - 1] for m in _ISO_MONTH.findall(text) if 1 <= int(m) <= 12}
+    return found
+
+
+def other_period(question: str, cited: list[str]) -> bool:
+    """Whether the question asks about a month that the cited passages do not name
+    while they name others: "How many crossed in October?" answered from a sentence about
+    December is an answer about something else."""
+    asked = _periods(question)
+    stated = _periods(" ".join(cited))
+    return bool(asked and stated) and not asked & stated

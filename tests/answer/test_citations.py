@@ -108,10 +108,17 @@ def test_uncited_sentence_gets_the_passage_that_states_it():
 def test_answer_of_the_wrong_kind_abstains():
     question = "When will Blinken meet López Obrador again?"
     assert check_answer("In the National Palace [2].", PASSAGES, 0.5, question=question).abstained
-    assert not check_answer("In November [1].", PASSAGES, 0.5, question=question).abstained
+    again = _passages("Blinken and López Obrador will meet again in January.")
+    assert not check_answer("In January [1].", again, 0.5, question=question).abstained
 
 
 def test_withheld_keeps_the_checks_but_shows_an_abstention():
     checked = check_answer("They met in the National Palace [2].", PASSAGES, 0.5).withheld()
     assert checked.abstained and checked.text == ABSTAIN_TEXT and checked.citations == []
     assert len(checked.sentences) == 1 and checked.sentences[0].supported
+
+
+def test_a_name_from_a_passage_about_something_else_is_withheld():
+    # "CBP" is in passage 1, but nothing in it is about the question's meeting or palace.
+    checked = check_answer("The CBP [1].", PASSAGES, 0.5, question="Who hosted the palace talks?")
+    assert checked.abstained and checked.text == ABSTAIN_TEXT

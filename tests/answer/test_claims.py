@@ -1,6 +1,6 @@
 import pytest
 
-from rag.answer.claims import adds_nothing, answer_kind, claims, has_kind, ungrounded
+from rag.answer.claims import adds_nothing, answer_kind, claims, has_kind, off_topic, ungrounded
 
 PASSAGE = (
     "The delegation will be led by the US Secretary of State, Antony Blinken, accompanied by "
@@ -105,3 +105,10 @@ def test_an_answer_that_only_restates_the_question_adds_nothing():
     assert adds_nothing("The Secretary of Homeland Security took part in the talks.", question)
     assert not adds_nothing("Alejandro Mayorkas took part in the talks.", question)
     assert not adds_nothing("The meeting lasted three days.", "How long did they meet?")
+
+
+def test_a_passage_sharing_no_word_with_the_question_is_off_topic():
+    question = "Who is expected to have a productive game against the Raiders on Christmas Day?"
+    assert off_topic(question, ["That's four touchdowns for Purdy alone, and San Francisco is pouring it on"])
+    assert not off_topic(question, ["Kelce is in line for a productive outing against the Raiders."])
+    assert not off_topic("", ["Anything at all."])  # no question words: nothing to compare
