@@ -209,6 +209,14 @@ def answer_kind(question: str) -> str | None:
     return None
 
 
+_TIME_UNIT = re.compile(r"\b(?:which|what) (year|month|day of the week)\b", re.I)
+_UNIT_TEST: dict[str, Callable[[str], bool]] = {
+    "year": lambda t: bool(re.fullmatch(r"(?:1[5-9]|20)\d\d", t)),
+    "month": lambda t: t in _MONTHS,
+    "day of the week": lambda t: t in _DAYS,
+}
+
+
 def has_kind(answer: str, kind: str | None, question: str = "") -> bool:
     """Whether ``answer`` contains something of the kind asked for (always, for no kind)."""
     if kind is None:
@@ -217,6 +225,9 @@ def has_kind(answer: str, kind: str | None, question: str = "") -> bool:
     if kind == "number":
         return any(_is_number(t) for t in toks)
     if kind == "time":
+        unit = _TIME_UNIT.search(question)
+        if unit:  # "In which year ...?" is not answered by "in May"
+            return any(_UNIT_TEST[unit.group(1).lower()](fold(t)) for t in toks)
         folded = fold(answer)
         return any(fold(t) in _MONTHS or fold(t) in _DAYS or _is_number(t) for t in toks) or bool(
             _RELATIVE_TIME.search(folded)

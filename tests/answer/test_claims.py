@@ -112,3 +112,11 @@ def test_a_passage_sharing_no_word_with_the_question_is_off_topic():
     assert off_topic(question, ["That's four touchdowns for Purdy alone, and San Francisco is pouring it on"])
     assert not off_topic(question, ["Kelce is in line for a productive outing against the Raiders."])
     assert not off_topic("", ["Anything at all."])  # no question words: nothing to compare
+
+
+def test_a_year_month_or_weekday_question_needs_that_unit():
+    assert not has_kind("Title 42 was lifted in May [1].", "time", "In which year did Title 42 start?")
+    assert has_kind("It started in 2020 [1].", "time", "In which year did Title 42 start?")
+    assert not has_kind("They met on 27 December [1].", "time", "On which day of the week did they meet?")
+    assert has_kind("They met on Wednesday [1].", "time", "On which day of the week did they meet?")
+    assert has_kind("Talks resume in January [2].", "time", "In which month will talks resume?")
