@@ -74,3 +74,16 @@ def test_when_question_answered_without_a_time_is_withheld(real_rag):
     # reopen the crossings [1]" shown as the answer to "when".
     times = ("january", "next month", "month", "week", "2024")
     assert result.abstained or any(t in fold(result.answer) for t in times), result.answer
+
+
+def test_a_figure_for_another_month_is_not_the_answer(real_rag):
+    # The articles give 242,000 for another month; October's figure is never stated.
+    result = real_rag.service.ask("How many migrants did CBP detain at the border in October 2023?")
+    assert result.abstained and result.answer == ABSTAIN_TEXT, result.model_dump_json(indent=1)
+    assert result.citations == []
+
+
+def test_general_knowledge_from_an_unrelated_passage_is_withheld(real_rag):
+    # A model may answer "Guatemala City" from memory and cite a passage about Mexico City.
+    result = real_rag.service.ask("What is the capital of Guatemala?")
+    assert result.abstained and result.answer == ABSTAIN_TEXT, result.model_dump_json(indent=1)
