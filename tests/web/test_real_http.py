@@ -6,6 +6,8 @@ import httpx
 import openai
 import pytest
 
+from tests.e2e.test_corroboration_real import QUESTION as CBP_QUESTION
+from tests.e2e.test_corroboration_real import cbp_citation
 from tests.web.conftest import MEETING_DOCS, QUESTION, json_error
 
 pytestmark = pytest.mark.e2e
@@ -70,3 +72,10 @@ def test_openai_client_streaming_chat(oai):
     assert len(chunks) > 3 and "National Palace" in streamed
     final = chunks[-1].model_extra
     assert "National Palace" in final["answer"] and _cited_docs(final["citations"]) & MEETING_DOCS
+
+
+def test_the_api_returns_the_outlets_that_carry_a_citation(real_url):
+    got = httpx.post(f"{real_url}/api/ask", json={"question": CBP_QUESTION}, timeout=TIMEOUT)
+    assert got.status_code == 200, got.text
+    citation = cbp_citation(got.json()["citations"])
+    assert "Gestion" in citation["outlets"] and len(citation["outlets"]) == 2 and "date" in citation
