@@ -58,7 +58,6 @@ _PLACE_Q = re.compile(
 # "Which broadcaster ...?", "which crossing ...?": the answer is a thing with a name or a number.
 _THING_Q = re.compile(r"\bwhich\b", re.I)
 _MARKER = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")
-# "Which US officials ...?", "From which countries ...?", "Name the ...": several items asked for.
 
 
 def _tokens(text: str) -> list[str]:
@@ -250,19 +249,21 @@ def off_topic(question: str, cited: list[str]) -> bool:
     """Whether the cited passages share no content word with the question: a name taken
     from a passage about something else ("Who won on Christmas Day?" -> a player from a
     passage about another game) has nothing tying it to what was asked."""
-    return bool(stems(question)) and not stems(question) & stems(" ".join(cited))
+    asked = stems(question)
+    return bool(asked) and not asked & stems(" ".join(cited))
 
 
 _ISO_MONTH = re.compile(r"\b(?:19|20)\d\d-(\d\d)-\d\d")
+_MONTH_ABBR = "jan feb mar apr may jun jul aug sep oct nov dec".split()
 
 
 def _periods(text: str) -> set[str]:
     """The months (as three letters) ``text`` names; ISO dates count too. Years are left
     out: a question gives them as attributes ("founded in 2015") more often than as the
     period asked about."""
+    # "may" is a verb far more often than a month; an ISO date's 05 is not ambiguous.
     found = {fold(t)[:3] for t in _tokens(text) if fold(t) in _MONTHS and fold(t) != "may"}
-    names = "jan feb mar apr may jun jul aug sep oct nov dec".split()
-    found |= {names[int(m) - 1] for m in _ISO_MONTH.findall(text) if 1 <= int(m) <= 12}
+    found |= {_MONTH_ABBR[int(m) - 1] for m in _ISO_MONTH.findall(text) if 1 <= int(m) <= 12}
     return found
 
 
