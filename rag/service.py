@@ -131,7 +131,6 @@ class RagService:
     def retrieve(self, question: str, opts: AskOptions | None = None) -> tuple[list[Hit], list[Passage]]:
         opts = opts or AskOptions()
         hits = self.retrieve_chunks(question, opts.top_k)
-        snap = self.snapshot
         selector = self.selector
         if opts.max_passages or opts.context_tokens:
             selector = dataclasses.replace(
@@ -139,7 +138,7 @@ class RagService:
                 budget_tokens=opts.context_tokens or selector.budget_tokens,
                 max_passages=opts.max_passages or selector.max_passages,
             )
-        return hits, selector.select(question, hits, snap.bm25.weight)
+        return hits, selector.select(question, hits, self.snapshot.bm25.weight)
 
     def review(
         self, question: str, passages: list[Passage], raw: str, confidence: float | None
