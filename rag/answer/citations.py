@@ -169,7 +169,7 @@ def check_answer(
     sources = [by_n[n].text for n in cited]
     if off_topic(question, sources) or other_period(question, sources):
         return CheckedAnswer(ABSTAIN_TEXT, True, [], checks)
-    return CheckedAnswer(shown, False, [_citation(by_n[n]) for n in cited], checks)
+    return CheckedAnswer(shown, False, [citation_for(by_n[n]) for n in cited], checks)
 
 
 def _with_passages(known: Known, passages: list[Passage]) -> Known:
@@ -178,7 +178,7 @@ def _with_passages(known: Known, passages: list[Passage]) -> Known:
     return lambda form: form in shown or known(form)
 
 
-def _citation(passage: Passage) -> Citation:
+def citation_for(passage: Passage) -> Citation:
     first = passage.supports[0]
     return Citation(
         n=passage.n,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from rag.answer.citations import CheckedAnswer, check_answer
 from rag.answer.claims import Known
+from rag.answer.conflicts import other_figures
 from rag.types import Passage
 
 
@@ -39,4 +40,4 @@ def review(
         return checked, ("citation check" if checked.sentences else None)
     if confidence is not None and confidence < min_confidence:
         return checked.withheld(), "confidence"
-    return checked, None
+    return other_figures(question, checked, passages), None

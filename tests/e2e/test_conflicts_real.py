@@ -1,0 +1,20 @@
+"""Figures the seed articles report differently, asked with the real model (issue #12).
+
+003 gives "approximately 2.4 million" and "nearly 2.5 million" crossings for the last
+fiscal year; the answer must show both, each citing its own sentence.
+"""
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_conflicting_count_shows_both_figures_with_their_citations(real_rag):
+    result = real_rag.service.ask("How many border crossings or encounters were recorded in the last fiscal year?")
+    assert not result.abstained, result.model_dump_json(indent=1)
+    quotes = {c.n: c.quote for c in result.citations}
+    for figure in ("2.4 million", "2.5 million"):
+        assert figure in result.answer, result.answer
+        # The figure's own citation quotes the sentence that gives it.
+        cited = [n for n, q in quotes.items() if figure in q]
+        assert cited and any(f"[{n}]" in result.answer for n in cited), (result.answer, quotes)
