@@ -217,4 +217,3 @@ def _clause(text: str, figure: str) -> str:
     while len(window) > 1 and fold(window[-1]) in STOPWORDS:  # "... southern border for"
         window.pop()
     return " ".join(window)
-

@@ -8,8 +8,14 @@ def _answer(raw, passages, question):
 
 
 def test_figures_read_scales_vague_counts_and_what_is_counted():
-    got = [(f.text, f.value, f.dim) for f in figures("nearly 2.5 million irregular border encounters, $3.4 billion")]
-    assert got == [("2.5 million irregular border encounters", 2.5e6, "count"), ("$3.4 billion", 3.4e9, "money")]
+    got = [
+        (f.text, f.value, f.dim)
+        for f in figures("nearly 2.5 million irregular border encounters, $3.4 billion")
+    ]
+    assert got == [
+        ("2.5 million irregular border encounters", 2.5e6, "count"),
+        ("$3.4 billion", 3.4e9, "money"),
+    ]
     assert [(f.text, f.value) for f in figures("a caravan of thousands of migrants seeking")] == [
         ("thousands of migrants", 3000.0)
     ]
@@ -31,7 +37,8 @@ def test_a_count_reported_differently_elsewhere_is_named_with_its_own_citation()
     q = "How many border crossings or encounters were recorded in the last fiscal year?"
     got = _answer("About 2.5 million encounters [1].", FISCAL, q)
     assert got.text == (
-        "About 2.5 million encounters [1]. A different figure is also reported: 2.4 million border crossings [2]."
+        "About 2.5 million encounters [1]. "
+        "A different figure is also reported: 2.4 million border crossings [2]."
     )
     assert [c.n for c in got.citations] == [1, 2]  # 10,000 a day is another order of size
 
