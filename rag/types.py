@@ -37,6 +37,11 @@ class ArticleMeta(BaseModel):
     path: str = ""
     title: str = ""
     date: str = ""
+    date_from: str = Field(
+        "",
+        description="Where the date comes from: 'file' (PDF/Word metadata), 'dateline' (a dateline "
+        "or date line) or 'text' (the first date in the body: maybe an event's, not the article's).",
+    )
     source: str = ""
     author: str = ""
     sha256: str = ""

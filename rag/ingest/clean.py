@@ -47,6 +47,7 @@ class CleanResult:
     text: MappedText
     title: str = ""
     date: str = ""
+    date_in_text: bool = False  # found in the body, not in a dateline: maybe an event's date
     source: str = ""
     author: str = ""
     dropped: list[str] = field(default_factory=list)
@@ -130,6 +131,7 @@ def clean(mapped: MappedText) -> CleanResult:
     result.text = MappedText.join(kept) if kept else MappedText.identity("")
     if not result.date:
         result.date = parse_date(result.text.text[:2000])
+        result.date_in_text = bool(result.date)
     if not result.title and kept:
         result.title = _fallback_title(kept[0].text)
     return result

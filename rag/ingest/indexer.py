@@ -81,6 +81,7 @@ class Ingestor:
         report = IngestReport(ignored=[str(p) for p in list_other_files(path)])
         known = self.store.articles()
         parsed: list[ParsedArticle] = []
+        refreshed: list[ArticleMeta] = []
         seen: set[str] = set()
         for file in list_articles(path):
             try:
@@ -97,9 +98,12 @@ class Ingestor:
             old = known.get(doc_id)
             if old and old.sha256 == article.meta.sha256:
                 report.unchanged.append(doc_id)
+                if old != article.meta:  # a newer reader extracts more (date_from): no re-embedding
+                    refreshed.append(article.meta)
             else:
                 parsed.append(article)
                 (report.updated if old else report.added).append(doc_id)
+        self.store.put_articles(refreshed)
         self._commit(parsed, report, progress)
         if prune and path.is_dir():
             root = str(path.resolve())

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from rag.errors import BadArticle
 from rag.ingest.chunk import chunk_article
-from rag.ingest.clean import clean
+from rag.ingest.clean import CleanResult, clean
 from rag.ingest.documents import DOCUMENT_KINDS, Extracted, extract_document
 from rag.ingest.text import MappedText, html_to_text
 from rag.types import ArticleMeta, Chunk
@@ -109,12 +109,21 @@ def parse_bytes(data: bytes, name: str, doc_id: str, max_chars: int) -> ParsedAr
         # A document's own metadata names its title and date where it has them.
         title=from_file.title or cleaned.title,
         date=from_file.date or cleaned.date,
+        date_from=_date_from(from_file.date, cleaned),
         source=cleaned.source,
         author=from_file.author or cleaned.author,
         sha256=sha256_bytes(data),
         n_chunks=len(chunks),
     )
     return ParsedArticle(meta, chunks)
+
+
+def _date_from(file_date: str, cleaned: CleanResult) -> str:
+    if file_date:
+        return "file"
+    if cleaned.date:
+        return "text" if cleaned.date_in_text else "dateline"
+    return ""
 
 
 def parse_file(path: Path, max_bytes: int, max_chars: int) -> ParsedArticle:

@@ -67,7 +67,8 @@ class Snapshot:
             if time.monotonic() - self._checked < self.ttl_s:
                 return self
             articles = self.store.articles()
-            version = json.dumps(sorted((k, v.sha256) for k, v in articles.items()))
+            # Whole records: a refreshed date or outlet shows without a new article version.
+            version = json.dumps(sorted((k, v.model_dump()) for k, v in articles.items()))
             self._checked = time.monotonic()
             if version != self._version:
                 self.lexical.sync(articles, self.store.chunks_of, self.store.iter_chunks)

@@ -42,3 +42,19 @@ def test_bad_file_is_skipped_and_nothing_is_lost(settings, seeds_copy):
     assert names == ["000_28062022011ac162.txt", "zz_binary.txt", "zz_latin1.txt"]
     assert rag.store.chunks.count() == before
     assert "000_28062022011ac162" in rag.store.articles()
+
+
+def test_metadata_a_newer_reader_extracts_is_refreshed_without_re_embedding(settings, seeds_copy):
+    rag = _build(settings)
+    rag.ingestor.ingest_path(seeds_copy)
+    doc = "004_3f19723b59c844a4"
+    old = rag.store.articles()[doc]
+    rag.store.put_article(old.model_copy(update={"date_from": ""}))  # as an older version stored it
+    rag.service.snapshot.refresh()
+    calls = rag.ingestor.embedder.calls
+    again = rag.ingestor.ingest_path(seeds_copy)
+    assert doc in again.unchanged and again.chunks == 0
+    assert rag.store.articles()[doc].date_from == "dateline"
+    assert rag.ingestor.embedder.calls == calls
+    # A running service sees the refreshed record with no new article version.
+    assert rag.service.snapshot.refresh().articles[doc].date_from == "dateline"

@@ -47,3 +47,11 @@ def test_list_articles_filters_types(tmp_path):
     (tmp_path / ".hidden.txt").write_text("x")
     assert [p.name for p in list_articles(tmp_path)] == ["a.txt", "b.html"]
     assert len(list_articles(SEEDS)) == 5
+
+
+def test_a_date_found_only_in_the_body_is_marked_as_such():
+    # 002's first date is a photo caption's (the meeting), not the report's own; 004 has a date line.
+    caption = parse_file(SEEDS / "002_b0aabae521d8c3a1.txt", 5_000_000, 600).meta
+    dateline = parse_file(SEEDS / "004_3f19723b59c844a4.txt", 5_000_000, 600).meta
+    assert (caption.date, caption.date_from) == ("2023-12-27", "text")
+    assert (dateline.date, dateline.date_from) == ("2023-12-29", "dateline")
