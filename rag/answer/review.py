@@ -7,9 +7,12 @@ corpora in seconds instead of re-running the model for half an hour.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rag.answer.citations import CheckedAnswer, check_answer
 from rag.answer.claims import Known
 from rag.answer.conflicts import other_figures
+from rag.answer.dates import with_dates
 from rag.types import Passage
 
 
@@ -33,11 +36,17 @@ def review(
     support_threshold: float,
     min_confidence: float,
     known: Known,
+    dates: Mapping[str, str] | None = None,
 ) -> tuple[CheckedAnswer, str | None]:
-    """The checked answer and the name of the check that withheld it (None: shown, or a refusal)."""
+    """The checked answer and the name of the check that withheld it (None: shown, or a refusal).
+
+    A shown answer also gets every other figure the passages give for what it counts, and
+    the calendar date of each relative day ("on Wednesday") by its article's ``dates``.
+    """
     checked = check_answer(raw, passages, support_threshold, question, known)
     if checked.abstained:
         return checked, ("citation check" if checked.sentences else None)
     if confidence is not None and confidence < min_confidence:
         return checked.withheld(), "confidence"
-    return other_figures(question, checked, passages), None
+    checked = other_figures(question, checked, passages)
+    return with_dates(checked, passages, dates or {}), None

@@ -1,0 +1,14 @@
+"""A relative day in a "when" answer, resolved by the cited article's date (issue #12)."""
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def test_last_thursday_becomes_the_date_it_means(real_rag):
+    # 001 (dated Dec 27, 2023 by its dateline): "agreed upon ... just last Thursday, when Biden
+    # called López Obrador". The Thursday before that Wednesday is December 21.
+    result = real_rag.service.ask("When did Biden call López Obrador?")
+    assert not result.abstained, result.model_dump_json(indent=1)
+    assert "Thursday (December 21, 2023)" in result.answer, result.answer
+    assert any("Thursday" in c.quote and c.date == "2023-12-27" for c in result.citations), result.citations
