@@ -93,14 +93,21 @@ def _ask(service, question: str, as_json: bool) -> int:  # noqa: ANN001
 
 
 def _print_stream(events) -> Answer:  # noqa: ANN001
-    result = None
+    """Print the checked answer; on a terminal, the model's unchecked draft streams first, dimmed.
+
+    The draft is what the model wrote before the checks: it may be withheld or repaired,
+    so it is never the last word on screen.
+    """
+    result, draft = None, sys.stdout.isatty()
     for event in events:
         if isinstance(event, Answer):
             result = event
-        else:
-            print(event, end="", flush=True)
-    print()
+        elif draft:
+            print(f"\033[2m{event}\033[0m", end="", flush=True)
     assert result is not None
+    if draft:
+        print()
+    print(result.answer)
     if result.abstained:
         return result
     for c in result.citations:

@@ -36,3 +36,16 @@ def test_ask_without_index_says_how_to_ingest(tmp_path):
 def test_ingest_missing_folder_is_a_clear_error(tmp_path):
     out = _cli("ingest", str(tmp_path / "nope"), tmp_path=tmp_path)
     assert out.returncode == 2 and "does not exist" in out.stderr
+
+
+def test_ask_prints_the_checked_answer_not_the_models_draft(capsys):
+    from rag import cli
+    from rag.types import Answer
+
+    withheld = Answer(
+        question="q", standalone_question="q", answer="I could not find that in the articles.", abstained=True
+    )
+    cli._print_stream(iter(["The official ", "said it [1]."] + [withheld]))
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "I could not find that in the articles."
+    assert "The official" not in out  # not a terminal: no draft at all
