@@ -160,23 +160,31 @@ def ungrounded(sentence: str, cited: str, question: str = "", known: Known = lam
     last word, and so does one the cited text writes as initials ("US").
     """
     vocab, asked = vocabulary(cited), vocabulary(question)
+    # Capitalised short forms in the cited text: "the Fed" backs "Federal Reserve".
+    shorts = {f for t in _tokens(cited) if _is_name(t) for f in _forms(t) if len(f) >= 3 and f.isalpha()}
     bad = []
     for span in _spans(sentence):
         if _is_number(span[0]) or _is_date(span[0]):
             ok = _known(span[0], vocab | asked)
         else:
             words = [t for t in span if fold(t) not in _JOINERS]
-            ok = _initials(words) in vocab | asked or _name_backed(words, vocab, asked, known)
+            ok = _initials(words) in vocab | asked or _name_backed(words, vocab, asked, known, shorts)
         if not ok:
             bad.append(" ".join(span))
     return bad
 
 
-def _name_backed(words: list[str], vocab: set[str], asked: set[str], known: Known) -> bool:
+def _name_backed(
+    words: list[str], vocab: set[str], asked: set[str], known: Known, shorts: set[str] = frozenset()
+) -> bool:
     def used(word: str) -> bool:  # by the cited text or anywhere in the corpus
         return _known(word, vocab) or any(map(known, _forms(word)))
 
-    if any(_known(w, vocab) for w in words) and all(used(w) for w in words):
+    def cited(word: str) -> bool:
+        low = fold(word)
+        return _known(word, vocab) or any(low.startswith(s) and low != s for s in shorts)
+
+    if any(cited(w) for w in words) and all(used(w) for w in words):
         return True
     # A name the question gave must still end in a word the articles use: "What did Senator
     # Bob Menendez say?" gets no quote from articles that never name Menendez, while

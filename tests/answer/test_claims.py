@@ -120,3 +120,13 @@ def test_a_year_month_or_weekday_question_needs_that_unit():
     assert not has_kind("They met on 27 December [1].", "time", "On which day of the week did they meet?")
     assert has_kind("They met on Wednesday [1].", "time", "On which day of the week did they meet?")
     assert has_kind("Talks resume in January [2].", "time", "In which month will talks resume?")
+
+
+def test_a_capitalised_short_form_in_the_cited_text_backs_the_full_name():
+    corpus = {"feder", "federal", "reserv", "reserve"}
+    cited = "The Fed’s main interest rate is at its highest level since 2001."
+    assert ungrounded("The Federal Reserve [1].", cited, known=corpus.__contains__) == []
+    # Lower-case words are not short forms: "new" does not back "Newsom".
+    assert ungrounded("Gavin Newsom [1].", "A new rule.", known={"gavin", "newsom"}.__contains__) == [
+        "Gavin Newsom"
+    ]
