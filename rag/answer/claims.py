@@ -162,13 +162,16 @@ def ungrounded(sentence: str, cited: str, question: str = "", known: Known = lam
     vocab, asked = vocabulary(cited), vocabulary(question)
     # Capitalised short forms in the cited text: "the Fed" backs "Federal Reserve".
     shorts = {f for t in _tokens(cited) if _is_name(t) for f in _forms(t) if len(f) >= 3 and f.isalpha()}
+    # Initials only as written in capitals ("US"): "Oleg Fomenko" is not backed by "of".
+    written = _tokens(f"{cited} {question}")
+    acronyms = {fold(t).replace(".", "") for t in written if len(t) > 1 and t.isupper()}
     bad = []
     for span in _spans(sentence):
         if _is_number(span[0]) or _is_date(span[0]):
             ok = _known(span[0], vocab | asked)
         else:
             words = [t for t in span if fold(t) not in _JOINERS]
-            ok = _initials(words) in vocab | asked or _name_backed(words, vocab, asked, known, shorts)
+            ok = _initials(words) in acronyms or _name_backed(words, vocab, asked, known, shorts)
         if not ok:
             bad.append(" ".join(span))
     return bad

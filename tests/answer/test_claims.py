@@ -130,3 +130,11 @@ def test_a_capitalised_short_form_in_the_cited_text_backs_the_full_name():
     assert ungrounded("Gavin Newsom [1].", "A new rule.", known={"gavin", "newsom"}.__contains__) == [
         "Gavin Newsom"
     ]
+
+
+def test_initials_count_only_where_written_in_capitals():
+    assert ungrounded("The United States closed them.", "The U.S. closed crossings.") == []
+    # "of" in the cited text is a word, not the initials of Oleg Fomenko.
+    cited = "The size of Microsoft's investment is believed to be around $10 billion."
+    asked = "Which company did Oleg Fomenko found?"
+    assert ungrounded("Oleg Fomenko founded Microsoft.", cited, asked) == ["Oleg Fomenko"]
