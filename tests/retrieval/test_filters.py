@@ -71,7 +71,8 @@ def test_no_filter_restricts_nothing(filters):
         (Filters(since="2023-12-28", until="2023-12-28"), "No article is dated on 2023-12-28."),
         (
             Filters(articles=["nope", "gestion", "gone"]),
-            "No article has the id 'nope', 'gone' (GET /api/articles and the page's Library tab list the ids).",
+            "No article has the id 'nope', 'gone' "
+            "(GET /api/articles and the page's Library tab list the ids).",
         ),
         (
             Filters(sources=["Gestion"], since="2023-12-01"),
