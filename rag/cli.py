@@ -6,13 +6,35 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from rag.answer.corroboration import reported_by
 from rag.errors import RagError
+from rag.retrieval.filters import Filters
 from rag.settings import Settings
 from rag.types import Answer, Turn
+
+if TYPE_CHECKING:  # rag.service loads the answering stack; `python -m rag settings` needs none of it
+    from rag.service import AskOptions, RagService
+
+
+def _filter_args() -> argparse.ArgumentParser:
+    """The filter flags ``ask`` and ``chat`` share (rag/retrieval/filters.py)."""
+    p = argparse.ArgumentParser(add_help=False)
+    g = p.add_argument_group("filters (answer only from these articles)")
+    g.add_argument("--source", action="append", default=[], metavar="NAME", help="outlet (repeatable)")
+    g.add_argument("--since", metavar="YYYY-MM-DD", help="articles dated on or after this day")
+    g.add_argument("--until", metavar="YYYY-MM-DD", help="articles dated on or before this day")
+    g.add_argument("--article", action="append", default=[], metavar="DOC_ID", help="article id (repeatable)")
+    return p
+
+
+def filters_from(args: argparse.Namespace) -> Filters | None:
+    """The filter the flags ask for (None: none); a malformed date is a BadQuestion here."""
+    filters = Filters(sources=args.source, since=args.since, until=args.until, articles=args.article)
+    return None if filters.is_empty() else filters
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -22,10 +44,11 @@ def _parser() -> argparse.ArgumentParser:
     ing = sub.add_parser("ingest", help="index a folder (or file) of .txt/.md/.html/.pdf/.docx articles")
     ing.add_argument("path", nargs="?", default="seeds", help="folder or file (default: seeds)")
     ing.add_argument("--rebuild", action="store_true", help="drop the index and rebuild it")
-    ask = sub.add_parser("ask", help="answer one question")
+    filters = _filter_args()
+    ask = sub.add_parser("ask", help="answer one question", parents=[filters])
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print the full result as JSON")
-    sub.add_parser("chat", help="interactive chat in the terminal")
+    sub.add_parser("chat", help="interactive chat in the terminal", parents=[filters])
     sub.add_parser("model", help="assemble and verify the packaged model file")
     sub.add_parser("settings", help="print every setting as a Markdown table")
     return p
@@ -69,7 +92,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         print(resolve_model_path(settings, progress=True))
         return 0
     from rag.factory import build
+    from rag.service import AskOptions
 
+    # Checked before anything is opened: a malformed date needs no index to be refused.
+    options = AskOptions(filters=filters_from(args) if args.cmd in ("ask", "chat") else None)
     if args.cmd == "ingest" and args.rebuild:
         from rag.components.store import reset_store
 
@@ -80,15 +106,15 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         print(report.summary())
         return 0
     if args.cmd == "ask":
-        return _ask(rag.service, args.question, as_json=args.json)
-    return _chat(rag.service)
+        return _ask(rag.service, args.question, options, as_json=args.json)
+    return _chat(rag.service, options)
 
 
-def _ask(service, question: str, as_json: bool) -> int:  # noqa: ANN001
+def _ask(service: RagService, question: str, options: AskOptions, as_json: bool) -> int:
     if as_json:
-        print(service.ask(question).model_dump_json(indent=2))
+        print(service.ask(question, options=options).model_dump_json(indent=2))
         return 0
-    _print_stream(service.stream(question))
+    _print_stream(service.stream(question, options=options))
     return 0
 
 
@@ -125,9 +151,11 @@ def _print_stream(events) -> Answer:  # noqa: ANN001
     return result
 
 
-def _chat(service) -> int:  # noqa: ANN001
+def _chat(service: RagService, options: AskOptions) -> int:
     history: list[Turn] = []
     print("Ask about the articles. Empty line or Ctrl-D to quit.")
+    if options.filters:
+        print(f"Answering only from articles {options.filters.describe()}.")
     while True:
         try:
             question = input("> ").strip()
@@ -136,7 +164,7 @@ def _chat(service) -> int:  # noqa: ANN001
         if not question:
             return 0
         try:
-            result = _print_stream(service.stream(question, history))
+            result = _print_stream(service.stream(question, history, options))
         except RagError as err:
             print(f"error: {err}")
             continue

@@ -21,6 +21,7 @@ from rag.answer.review import answer_confidence, review
 from rag.components.llm import LLM, Usage
 from rag.errors import BadQuestion, IndexMissing
 from rag.retrieval.context import ContextSelector, best_score
+from rag.retrieval.filters import Filters, allowed_docs
 from rag.retrieval.retriever import Retriever, Snapshot
 from rag.settings import Settings
 from rag.types import ABSTAIN_TEXT, Answer, Hit, Passage, Timings, Turn
@@ -43,6 +44,8 @@ class AskOptions:
     top_k: int | None = None
     max_passages: int | None = None
     context_tokens: int | None = None
+    # Outlets, dates or articles the answer may come from; retrieval searches only inside them.
+    filters: Filters | None = None
 
 
 def clean_question(question: object, max_chars: int) -> str:
@@ -96,6 +99,8 @@ class RagService:
         started = time.perf_counter()
         question = clean_question(question, self.settings.max_question_chars)
         turns = clean_history(history)
+        # Resolved before any model call, so an impossible filter costs nothing and says why.
+        allowed = self.allowed(opts.filters)
         timings = Timings()
         standalone, rewrite_tokens = question, 0
         if self.settings.rewrite_followups and needs_rewrite(question, turns):
@@ -103,7 +108,8 @@ class RagService:
             timings.rewrite_s = time.perf_counter() - started
 
         t0 = time.perf_counter()
-        hits, passages = self.retrieve(standalone, opts)
+        hits = self.retriever.retrieve(standalone, opts.top_k or self.settings.top_k, allowed)
+        passages = self.select(standalone, hits, opts)
         timings.retrieval_s = time.perf_counter() - t0
         result = Answer(
             question=question,
@@ -122,16 +128,26 @@ class RagService:
         timings.total_s = time.perf_counter() - started
         yield result
 
-    def retrieve_chunks(self, question: str, top_k: int | None = None) -> list[Hit]:
-        """The fused chunks for ``question``, before sentence selection."""
+    def allowed(self, filters: Filters | None = None) -> frozenset[str] | None:
+        """The article ids ``filters`` keeps (None: all); raises if there are none to search."""
         snap = self.snapshot.refresh()
         if not len(snap):
             raise IndexMissing("No articles are indexed yet. Ingest some first: python -m rag ingest seeds/")
-        return self.retriever.retrieve(question, top_k or self.settings.top_k)
+        return allowed_docs(filters, snap.articles)
+
+    def retrieve_chunks(
+        self, question: str, top_k: int | None = None, filters: Filters | None = None
+    ) -> list[Hit]:
+        """The fused chunks for ``question``, before sentence selection."""
+        return self.retriever.retrieve(question, top_k or self.settings.top_k, self.allowed(filters))
 
     def retrieve(self, question: str, opts: AskOptions | None = None) -> tuple[list[Hit], list[Passage]]:
         opts = opts or AskOptions()
-        hits = self.retrieve_chunks(question, opts.top_k)
+        hits = self.retrieve_chunks(question, opts.top_k, opts.filters)
+        return hits, self.select(question, hits, opts)
+
+    def select(self, question: str, hits: list[Hit], opts: AskOptions) -> list[Passage]:
+        """The passages of ``hits`` the model reads, under the (per-request) budget."""
         selector = self.selector
         if opts.max_passages or opts.context_tokens:
             selector = dataclasses.replace(
@@ -139,7 +155,7 @@ class RagService:
                 budget_tokens=opts.context_tokens or selector.budget_tokens,
                 max_passages=opts.max_passages or selector.max_passages,
             )
-        return hits, selector.select(question, hits, self.snapshot.bm25.weight)
+        return selector.select(question, hits, self.snapshot.bm25.weight)
 
     def review(
         self, question: str, passages: list[Passage], raw: str, confidence: float | None

@@ -4,6 +4,7 @@ import pytest
 
 from rag.errors import BadQuestion, IndexMissing
 from rag.factory import build
+from rag.retrieval.filters import Filters
 from rag.service import AskOptions
 from rag.types import ABSTAIN_TEXT, Answer
 from tests.fakes import HashEmbedder, ScriptedLLM, cite_source_with
@@ -125,3 +126,50 @@ def test_answer_confidence_is_the_weakest_token_but_the_stop():
     assert answer_confidence([0.9, 0.4, 0.8, 0.1, 1.0]) == 0.1
     assert answer_confidence([0.9, 0.95, 0.2]) == 0.9  # the stop token does not count
     assert answer_confidence([]) is None
+
+
+UNDATED = {"000_28062022011ac162", "003_1223d51fc53dc40e"}  # Gestion names its outlet; 003 nothing
+
+
+def test_a_filtered_question_gets_its_full_budget_from_the_allowed_articles(rag):
+    question = "How many migrants did CBP detain on the Mexican border in November?"
+    opts = AskOptions(top_k=8, max_passages=4)
+    plain, _ = rag.service.retrieve(question, opts)
+    assert sum(h.chunk.doc_id in UNDATED for h in plain) < 8  # dropping the rest afterwards falls short
+
+    # Both undated seeds, chosen by id: top_k chunks and max_passages passages, all from them.
+    chosen = AskOptions(top_k=8, max_passages=4, filters=Filters(articles=sorted(UNDATED)))
+    result = rag.service.ask(question, options=chosen)
+    hits, _ = rag.service.retrieve(question, chosen)
+    assert len(hits) == 8 and {h.chunk.doc_id for h in hits} <= UNDATED
+    assert len(result.passages) == 4
+    assert {d for p in result.passages for d in p.doc_ids} <= UNDATED
+    assert set(result.retrieved) == UNDATED
+    assert {d for c in result.citations for d in c.doc_ids} == {"000_28062022011ac162"}
+    prompt = rag.service.llm.prompts[-1][-1]["content"]
+    assert prompt.count("\n[") == 4 and "242,000" in prompt
+
+
+def test_a_date_filter_keeps_the_answer_to_articles_of_those_days(rag):
+    rag.service.llm = ScriptedLLM(cite_source_with("agreement"))
+    opts = AskOptions(filters=Filters(since="2023-12-29"))
+    result = rag.service.ask("What agreement was reached about the border crossings?", options=opts)
+    assert result.retrieved == ["004_3f19723b59c844a4"]
+    assert not result.abstained and {c.doc_id for c in result.citations} == {"004_3f19723b59c844a4"}
+    assert all(c.date == "2023-12-29" for c in result.citations)
+
+
+@pytest.mark.parametrize(
+    ("filters", "message"),
+    [
+        (Filters(sources=["Foo"]), "No article is from outlet 'Foo'. Known outlets: Gestion."),
+        (Filters(since="2024-01-01"), "No article is dated on or after 2024-01-01."),
+        (Filters(articles=["nope"]), "No article has the id 'nope'"),
+    ],
+)
+def test_an_impossible_filter_is_refused_before_the_model_runs(rag, filters, message):
+    history = [{"role": "user", "content": "Who met?"}, {"role": "assistant", "content": "Blinken [1]."}]
+    with pytest.raises(BadQuestion) as err:
+        rag.service.ask("When did they meet?", history, AskOptions(filters=filters))  # would be rewritten
+    assert str(err.value).startswith(message)
+    assert rag.service.llm.prompts == []

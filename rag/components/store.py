@@ -172,14 +172,22 @@ class VectorStore:
                 yield _to_chunk(cid, text, meta), meta["sha"]
 
     @_guarded
-    def query(self, vector: np.ndarray, n: int) -> list[tuple[Chunk, str, float]]:
-        """Nearest chunks as (chunk, sha, cosine similarity)."""
+    def query(
+        self, vector: np.ndarray, n: int, allowed: frozenset[str] | None = None
+    ) -> list[tuple[Chunk, str, float]]:
+        """Nearest chunks as (chunk, sha, cosine similarity); ``allowed`` restricts them to those articles.
+
+        The restriction is a ``where`` on the chunks' ``doc_id``, which Chroma applies inside the
+        search, so ``n`` neighbours come from the allowed articles when they have that many.
+        """
         count = self.chunks.count()
-        if not count:
+        if not count or allowed is not None and not allowed:
             return []
+        where = {"doc_id": {"$in": sorted(allowed)}} if allowed is not None else None
         got = self.chunks.query(
             query_embeddings=[vector.tolist()],
             n_results=min(n, count),
+            where=where,
             include=["documents", "metadatas", "distances"],
         )
         out = []

@@ -49,6 +49,8 @@ CREATE VIRTUAL TABLE IF NOT EXISTS terms USING fts5 (
     stems, tokenize = "unicode61 remove_diacritics 0 tokenchars '_'");
 CREATE VIRTUAL TABLE IF NOT EXISTS vocab USING fts5vocab (terms, 'row');
 """
+# A search restricted to some articles, given as one JSON array of their ids.
+_ALLOWED = "rowid IN (SELECT rowid FROM chunks WHERE doc_id IN (SELECT value FROM json_each(?)))"
 # Chunks fetched a page at a time when syncing many articles from the vector store.
 _BULK = 200
 
@@ -103,19 +105,31 @@ class LexicalIndex:
                 self._weights[term] = math.log(1 + (n - df + 0.5) / (df + 0.5)) if df else 0.0
             return self._weights[term]
 
-    def search(self, query: str, n: int) -> list[tuple[Chunk, str, float]]:
-        """Top ``n`` chunks as (chunk, doc_id's sha, score), best first; no shared stem, no hit."""
+    def search(
+        self, query: str, n: int, allowed: frozenset[str] | None = None
+    ) -> list[tuple[Chunk, str, float]]:
+        """Top ``n`` chunks as (chunk, doc_id's sha, score), best first; no shared stem, no hit.
+
+        ``allowed`` (article ids) restricts the ranking itself, before the limit, so a filtered
+        question still gets ``n`` hits from the allowed articles when they have them.
+        """
         expr = match_expr(query)
-        if not expr:
+        if not expr or allowed is not None and not allowed:
             return []
+        args: tuple = (expr, n)
+        where = "terms MATCH ?"
+        if allowed is not None:
+            # One JSON parameter whatever the set's size (SQLite caps bound variables at 32766).
+            where += " AND " + _ALLOWED
+            args = (expr, json.dumps(sorted(allowed)), n)
         sql = (
             "SELECT c.id, c.doc_id, c.idx, c.start, c.stop, c.text, c.sentences, a.sha, -s.score "
-            "FROM (SELECT rowid, bm25(terms) AS score FROM terms WHERE terms MATCH ? "
+            f"FROM (SELECT rowid, bm25(terms) AS score FROM terms WHERE {where} "
             "ORDER BY score LIMIT ?) AS s "
             "JOIN chunks AS c ON c.rowid = s.rowid JOIN articles AS a ON a.doc_id = c.doc_id"
         )
         with self._lock:
-            rows = self.conn.execute(sql, (expr, n)).fetchall()
+            rows = self.conn.execute(sql, args).fetchall()
         # Ties in document order, as the in-memory BM25 broke them.
         rows.sort(key=lambda r: (-r[8], r[1], r[2]))
         return [(_chunk(r), r[7], r[8]) for r in rows]

@@ -23,11 +23,16 @@ from rag.types import ArticleMeta, Chunk, Hit
 
 class Retriever(ABC):
     @abstractmethod
-    def retrieve_batch(self, queries: list[str], k: int) -> list[list[Hit]]:
-        """Top ``k`` chunks for each query, best first."""
+    def retrieve_batch(
+        self, queries: list[str], k: int, allowed: frozenset[str] | None = None
+    ) -> list[list[Hit]]:
+        """Top ``k`` chunks for each query, best first, only from ``allowed`` articles if given.
 
-    def retrieve(self, query: str, k: int) -> list[Hit]:
-        return self.retrieve_batch([query], k)[0]
+        The restriction applies inside the search (rag/retrieval/filters.py), not to its results.
+        """
+
+    def retrieve(self, query: str, k: int, allowed: frozenset[str] | None = None) -> list[Hit]:
+        return self.retrieve_batch([query], k, allowed)[0]
 
 
 class Snapshot:
@@ -89,13 +94,15 @@ class BM25Retriever(Retriever):
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
 
-    def retrieve_batch(self, queries: list[str], k: int) -> list[list[Hit]]:
+    def retrieve_batch(
+        self, queries: list[str], k: int, allowed: frozenset[str] | None = None
+    ) -> list[list[Hit]]:
         snap = self.snapshot.refresh()
         out = []
         for q in queries:
             # The index may already hold an article another process committed after our
             # manifest read; it becomes visible with the next refresh, as dense hits do.
-            found = snap.lexical.search(q, k)
+            found = snap.lexical.search(q, k, allowed)
             out.append([snap.hit(c, s) for c, sha, s in found if snap.is_live(c.doc_id, sha)])
         return out
 
@@ -105,13 +112,15 @@ class DenseRetriever(Retriever):
         self.snapshot = snapshot
         self.embedder = embedder
 
-    def retrieve_batch(self, queries: list[str], k: int) -> list[list[Hit]]:
+    def retrieve_batch(
+        self, queries: list[str], k: int, allowed: frozenset[str] | None = None
+    ) -> list[list[Hit]]:
         snap = self.snapshot.refresh()
         vectors = self.embedder.embed(queries)
         out = []
         for vec in vectors:
             # Over-fetch: stale versions of changed articles may still sit in the collection.
-            found = snap.store.query(vec, k * 2)
+            found = snap.store.query(vec, k * 2, allowed)
             hits = [snap.hit(c, s) for c, sha, s in found if snap.is_live(c.doc_id, sha)]
             out.append(hits[:k])
         return out
@@ -124,9 +133,11 @@ class HybridRetriever(Retriever):
         self.candidates = candidates
         self.rrf_k = rrf_k
 
-    def retrieve_batch(self, queries: list[str], k: int) -> list[list[Hit]]:
-        lexical = self.bm25.retrieve_batch(queries, self.candidates)
-        semantic = self.dense.retrieve_batch(queries, self.candidates)
+    def retrieve_batch(
+        self, queries: list[str], k: int, allowed: frozenset[str] | None = None
+    ) -> list[list[Hit]]:
+        lexical = self.bm25.retrieve_batch(queries, self.candidates, allowed)
+        semantic = self.dense.retrieve_batch(queries, self.candidates, allowed)
         out = []
         for lex, sem in zip(lexical, semantic):
             by_id = {h.chunk.id: h for h in lex + sem}

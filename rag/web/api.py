@@ -9,6 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from rag.retrieval.filters import Filters
 from rag.service import AskOptions
 from rag.types import Answer, ArticleMeta, Turn
 from rag.web.deps import ApiError, error_json, require_key, status_for, web_of
@@ -23,6 +24,12 @@ class AskRequest(BaseModel):
     history: list[Turn] = Field(default_factory=list, description="Earlier turns, oldest first.")
     top_k: int | None = Field(None, ge=1, le=50, description="Chunks kept after retrieval.")
     max_passages: int | None = Field(None, ge=1, le=20, description="Numbered sources in the prompt.")
+    filters: Filters | None = Field(
+        None,
+        description='Answer only from these articles, e.g. {"sources": ["VOA"], "since": "2023-12-27"}. '
+        "Retrieval searches inside them; an impossible filter (unknown outlet or id, a malformed "
+        "date, since after until, no article left) is a 400 naming the problem.",
+    )
 
 
 class ArticleList(BaseModel):
@@ -34,7 +41,7 @@ class ArticleList(BaseModel):
 def ask(body: AskRequest, request: Request) -> dict:
     """The same JSON as ``python -m rag ask --json``."""
     web = web_of(request)
-    options = AskOptions(top_k=body.top_k, max_passages=body.max_passages)
+    options = AskOptions(top_k=body.top_k, max_passages=body.max_passages, filters=body.filters)
     return web.gate.ask(web.rag.service, body.question, body.history, options).model_dump()
 
 

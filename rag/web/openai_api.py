@@ -1,7 +1,8 @@
 """An OpenAI-compatible chat endpoint, so existing OpenAI clients can chat with the articles.
 
 The last user message is the question and earlier user/assistant messages are
-the history; system prompts are ignored (the answering prompt is fixed). The
+the history; system prompts are ignored (the answering prompt is fixed). An extra
+``filters`` field (as in POST /api/ask) restricts the articles answers come from. The
 reply carries extra fields: ``citations``, ``abstained``, ``unsupported`` and
 ``answer`` (the checked text) — in the response, or in the final stream chunk.
 Streamed ``content`` is the model's text as generated; the checked ``answer`` in
@@ -21,6 +22,8 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from rag.errors import RagError
+from rag.retrieval.filters import Filters
+from rag.service import AskOptions
 from rag.types import Answer, Turn
 from rag.web.deps import ApiError, require_key, web_of
 
@@ -39,6 +42,11 @@ class ChatRequest(BaseModel):
     model: str = MODEL_ID
     messages: list[ChatMessage] = Field(min_length=1)
     stream: bool = False
+    filters: Filters | None = Field(
+        None,
+        description="newsrag extra: answer only from these articles (as in POST /api/ask); "
+        'with the openai client, pass extra_body={"filters": {...}}.',
+    )
 
 
 def _text(message: ChatMessage) -> str:
@@ -83,7 +91,7 @@ def chat_completions(body: ChatRequest, request: Request):  # noqa: ANN201 - JSO
     web = web_of(request)
     question, history = split_messages(body.messages)
     # Started before responding, so a refusal or a bad question is a proper 4xx/503, not a broken stream.
-    events = web.gate.stream(web.rag.service, question, history)
+    events = web.gate.stream(web.rag.service, question, history, AskOptions(filters=body.filters))
     head = {"id": f"chatcmpl-{uuid.uuid4().hex[:24]}", "created": int(time.time()), "model": body.model}
     if body.stream:
         return StreamingResponse(_sse(events, head), media_type="text/event-stream")

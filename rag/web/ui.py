@@ -14,6 +14,7 @@ from pathlib import Path
 import gradio as gr
 
 from rag.errors import RagError
+from rag.retrieval.filters import Filters, known_outlets
 from rag.service import AskOptions
 from rag.settings import Settings
 from rag.types import Answer
@@ -78,11 +79,22 @@ class ChatUI:
 
     # --- chat ----------------------------------------------------------------
     def respond(
-        self, message: str, turns: list, shown: list, max_passages: float, top_k: float, show_passages: bool
+        self,
+        message: str,
+        turns: list,
+        shown: list,
+        max_passages: float,
+        top_k: float,
+        show_passages: bool,
+        sources: list[str] | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        articles: list[str] | None = None,
     ) -> Iterator[tuple]:
         """Stream one answer into the chat; yields (chatbot, turns, shown, textbox).
 
         Each yield is a new list, so every step stays as it was shown (Gradio diffs them).
+        The filter row's values come last (with defaults), so API callers may leave them out.
         """
         question = (message or "").strip()
         if not question:
@@ -94,9 +106,11 @@ class ChatUI:
             return [*past, {"role": "assistant", "content": html}]
 
         yield show("…"), turns, show("…"), ""
-        options = AskOptions(max_passages=int(max_passages), top_k=int(top_k))
         text = ""
         try:
+            # Inside the try: a malformed date in the filter row is a message in the chat.
+            filters = Filters(sources=sources, since=since, until=until, articles=articles)
+            options = AskOptions(max_passages=int(max_passages), top_k=int(top_k), filters=filters)
             for event in self.web.gate.stream(self.web.rag.service, question, turns, options):
                 if isinstance(event, Answer):
                     html = self._final(event, show_passages)
@@ -117,6 +131,16 @@ class ChatUI:
     def ask_api(self, question: str, history: list[dict] | None = None) -> dict:
         """For gradio_client: the same JSON as POST /api/ask."""
         return self.web.gate.ask(self.web.rag.service, question, history or []).model_dump()
+
+    def filter_options(self) -> tuple[list[str], list[tuple[str, str]]]:
+        """The filter row's choices: every known outlet, and every article as (title (id), id)."""
+        metas = self.web.library.articles()
+        docs = [(f"{m.title or m.doc_id} ({m.doc_id})", m.doc_id) for m in metas]
+        return known_outlets({m.doc_id: m for m in metas}), docs
+
+    def filter_choices(self) -> tuple:
+        outlets, docs = self.filter_options()
+        return gr.update(choices=outlets), gr.update(choices=docs)
 
     # --- library -------------------------------------------------------------
     def library_view(self) -> tuple:
@@ -165,18 +189,52 @@ def build_blocks(web: Web) -> gr.Blocks:
     s = web.rag.settings
     with gr.Blocks(title="newsrag: ask the articles", analytics_enabled=False) as blocks:
         gr.Markdown("## Ask the news articles\nAnswers cite the sentences they rest on; click a source.")
-        with gr.Tab("Chat"):
-            _chat_tab(ui, s)
+        with gr.Tab("Chat") as chat_tab:
+            choosers = _chat_tab(ui, s)
         with gr.Tab("Library") as library_tab:
             table, choice = _library_tab(ui, s)
         gr.api(ui.ask_api, api_name="ask")
         blocks.load(ui.library_view, outputs=[table, choice], api_visibility="private")
+        # Articles come and go in the Library tab: the choices follow on every return to the chat.
+        for event in (blocks.load, chat_tab.select):
+            event(ui.filter_choices, outputs=choosers, api_visibility="private")
         library_tab.select(ui.library_view, outputs=[table, choice], api_visibility="private")
     return blocks
 
 
-def _chat_tab(ui: ChatUI, s: Settings) -> None:
+def _filter_row(ui: ChatUI) -> list:
+    """Outlets, a date range and articles to answer from; empty means every article.
+
+    Custom values are allowed: API callers never receive the refreshed choices, and the
+    service refuses an unknown outlet or id with a message anyway.
+    """
+    outlet_choices, doc_choices = ui.filter_options()
+    with gr.Row(equal_height=True, elem_id="filters"):
+        outlets = gr.Dropdown(
+            label="Only these outlets",
+            choices=outlet_choices,
+            multiselect=True,
+            allow_custom_value=True,
+            scale=2,
+            elem_id="filter-outlets",
+        )
+        since = gr.Textbox(label="Since (YYYY-MM-DD)", placeholder="any", scale=1, elem_id="filter-since")
+        until = gr.Textbox(label="Until (YYYY-MM-DD)", placeholder="any", scale=1, elem_id="filter-until")
+        articles = gr.Dropdown(
+            label="Only these articles",
+            choices=doc_choices,
+            multiselect=True,
+            allow_custom_value=True,
+            scale=3,
+            elem_id="filter-articles",
+        )
+    return [outlets, since, until, articles]
+
+
+def _chat_tab(ui: ChatUI, s: Settings) -> list:
+    """The chat; returns the filter row's two choosers, whose choices follow the library."""
     turns, shown = gr.State([]), gr.State([])
+    filters = _filter_row(ui)
     chatbot = gr.Chatbot(
         label="Chat",
         height=520,
@@ -201,7 +259,7 @@ def _chat_tab(ui: ChatUI, s: Settings) -> None:
         passages = gr.Slider(1, 20, value=s.max_passages, step=1, label="Passages given to the model")
         top_k = gr.Slider(1, 50, value=s.top_k, step=1, label="Chunks retrieved")
         show = gr.Checkbox(False, label="Show the retrieved passages under each answer")
-    inputs = [box, turns, shown, passages, top_k, show]
+    inputs = [box, turns, shown, passages, top_k, show, *filters]
     outputs = [chatbot, turns, shown, box]
     send.click(ui.respond, inputs, outputs, api_name="chat", concurrency_limit=None)
     box.submit(ui.respond, inputs, outputs, api_visibility="private", concurrency_limit=None)
@@ -212,6 +270,7 @@ def _chat_tab(ui: ChatUI, s: Settings) -> None:
     clear.click(lambda: ([], [], [], ""), None, outputs, api_visibility="private")
     # The chatbot's own trash button empties the display only; the history must go with it.
     chatbot.clear(lambda: ([], []), None, [turns, shown], api_visibility="private")
+    return [filters[0], filters[3]]
 
 
 def _library_tab(ui: ChatUI, s: Settings) -> tuple:

@@ -202,3 +202,51 @@ def test_another_programs_database_is_refused(tmp_path, caplog):
     conn.close()
     _expect_refused(path, caplog)
     assert localdb.check(sqlite3.connect(path), lexical.VERSION, lexical.SCHEMA) is True
+
+
+def _chunks(doc_id: str, texts: list[str]) -> list:
+    from rag.types import Chunk
+
+    return [
+        Chunk(id=f"{doc_id}::{i}", doc_id=doc_id, index=i, text=t, start=0, end=len(t), sentences=[])
+        for i, t in enumerate(texts)
+    ]
+
+
+def _migration_index() -> LexicalIndex:
+    """Three articles that rank first for "migrants", two lesser ones, one without the word."""
+    articles = {
+        "top1": ["Migrants, migrants and more migrants at the border."],
+        "top2": ["Migrants crossed; migrants waited."],
+        "top3": ["Migrants and migrants again."],
+        "low": [
+            "Some migrants crossed the river near the old railway bridge before dawn on Tuesday.",
+            "Officials said a few migrants were counted at the checkpoint later in the afternoon.",
+        ],
+        "lower": ["Trade groups, rail operators and customs brokers met; migrants came up once, late."],
+        "none": ["Harbour pilots counted containers in the fog."],
+    }
+    index = LexicalIndex(None)
+    index.put_articles([(d, "sha", (cs := _chunks(d, t)), [None] * len(cs)) for d, t in articles.items()])
+    return index
+
+
+def test_a_restricted_search_ranks_only_the_allowed_articles_and_fills_k():
+    index = _migration_index()
+    assert {c.doc_id for c, _, _ in index.search("migrants", 3)} == {"top1", "top2", "top3"}
+    # Filtering inside the ranking: the three best *allowed* chunks, not the allowed share of the top 3.
+    got = index.search("migrants", 3, frozenset({"low", "lower", "none"}))
+    assert sorted(c.id for c, _, _ in got) == ["low::0", "low::1", "lower::0"]
+    assert [s for _, _, s in got] == sorted((s for _, _, s in got), reverse=True)
+    # Scores are the same BM25 as unrestricted (IDF over the whole index), only fewer rows compete.
+    unrestricted = {c.id: s for c, _, s in index.search("migrants", 10)}
+    assert all(unrestricted[c.id] == s for c, _, s in got)
+    assert index.search("migrants", 3, frozenset({"none"})) == []
+    assert index.search("migrants", 3, frozenset()) == []
+    assert [c.doc_id for c, _, _ in index.search("migrants", 3, frozenset({"top2", "gone"}))] == ["top2"]
+
+
+def test_a_restricted_search_takes_a_set_larger_than_sqlites_variable_limit():
+    index = _migration_index()
+    many = frozenset({f"other-{i}" for i in range(40_000)} | {"lower"})
+    assert [c.doc_id for c, _, _ in index.search("migrants", 5, many)] == ["lower"]

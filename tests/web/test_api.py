@@ -130,3 +130,54 @@ def test_a_full_queue_is_refused_with_503_and_retry_after(settings, seeds_copy):
         assert results == [200, 200]
         assert httpx.post(f"{url}/api/ask", json={"question": QUESTION}, timeout=30).status_code == 200
     assert gate.inside == 0
+
+
+VOA = "002_b0aabae521d8c3a1"  # one of the two meeting articles, dated 2023-12-27
+
+
+@pytest.mark.parametrize(
+    ("filters", "retrieved"),
+    [
+        ({"articles": [VOA]}, [VOA]),
+        ({"sources": ["gestión"]}, ["000_28062022011ac162"]),  # the outlet is "Gestion"
+        ({"since": "2023-12-29"}, ["004_3f19723b59c844a4"]),
+        ({"since": "2023-12-27", "until": "2023-12-27"}, None),  # both meeting articles, any order
+    ],
+)
+def test_ask_answers_only_from_the_filtered_articles(client, filters, retrieved):
+    body = client.post("/api/ask", json={"question": QUESTION, "filters": filters}).json()
+    if retrieved is None:
+        assert set(body["retrieved"]) == MEETING_DOCS
+    else:
+        assert body["retrieved"] == retrieved
+    assert {d for c in body["citations"] for d in c["doc_ids"]} <= set(body["retrieved"])
+    assert {s["doc_id"] for p in body["passages"] for s in p["supports"]} <= set(body["retrieved"])
+
+
+def test_ask_with_a_filter_to_one_meeting_article_cites_it(client):
+    body = client.post("/api/ask", json={"question": QUESTION, "filters": {"articles": [VOA]}}).json()
+    assert not body["abstained"] and "National Palace" in body["answer"]
+    assert [c["doc_id"] for c in body["citations"]] == [VOA]
+
+
+@pytest.mark.parametrize(
+    ("filters", "status", "message"),
+    [
+        ({"since": "2023-13-01"}, 400, "The since date '2023-13-01' is not a date; write it as YYYY-MM-DD."),
+        ({"since": "2024-02-01", "until": "2024-01-01"}, 400, "The since date 2024-02-01 is after"),
+        ({"sources": ["Foo"]}, 400, "No article is from outlet 'Foo'. Known outlets: Gestion."),
+        ({"since": "2024-01-01"}, 400, "No article is dated on or after 2024-01-01."),
+        ({"articles": ["nope"]}, 400, "No article has the id 'nope'"),
+        ({"outlet": "VOA"}, 422, "Invalid request: filters.outlet: Extra inputs are not permitted"),
+        ({"sources": 5}, 422, "Invalid request: filters.sources: Input should be a valid list"),
+    ],
+)
+def test_an_impossible_filter_is_a_json_error_naming_it(client, filters, status, message):
+    got = client.post("/api/ask", json={"question": QUESTION, "filters": filters})
+    assert json_error(got, status).startswith(message)
+
+
+def test_the_openapi_schema_documents_the_filters(client):
+    schema = client.get("/openapi.json").json()["components"]["schemas"]
+    assert "400 naming the problem" in schema["AskRequest"]["properties"]["filters"]["description"]
+    assert set(schema["Filters"]["properties"]) == {"sources", "since", "until", "articles"}

@@ -102,3 +102,29 @@ def test_a_busy_model_refuses_streams_before_they_start(settings, seeds_copy):
         assert gate.inside == 0
         assert c.post("/v1/chat/completions", json=body).status_code == 200
     assert gate.inside == 0
+
+
+VOA = "002_b0aabae521d8c3a1"  # one of the two meeting articles
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_filters_ride_as_an_extra_field_and_restrict_the_citations(oai, stream):
+    got = oai.chat.completions.create(
+        model="newsrag",
+        messages=[{"role": "user", "content": QUESTION}],
+        stream=stream,
+        extra_body={"filters": {"articles": [VOA]}},
+    )
+    final = list(got)[-1] if stream else got
+    citations = final.model_extra["citations"]
+    assert citations and {d for c in citations for d in c["doc_ids"]} == {VOA}
+    assert "National Palace" in final.model_extra["answer"]
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_an_impossible_filter_is_a_400_before_any_stream_starts(client, stream):
+    body = {"messages": [{"role": "user", "content": QUESTION}], "stream": stream}
+    got = client.post("/v1/chat/completions", json={**body, "filters": {"sources": ["Foo"]}})
+    assert json_error(got, 400) == "No article is from outlet 'Foo'. Known outlets: Gestion."
+    got = client.post("/v1/chat/completions", json={**body, "filters": {"until": "yesterday"}})
+    assert json_error(got, 400) == "The until date 'yesterday' is not a date; write it as YYYY-MM-DD."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -105,3 +106,51 @@ def test_logins_protect_the_page_but_not_the_keyed_api(settings, seeds_copy):
         assert c.post("/login", data={"username": "ann", "password": "pw1"}).status_code == 200
         assert c.get("/config").status_code == 200
         assert c.get("/api/articles", headers={"Authorization": "Bearer k"}).json()["count"] == 5
+
+
+VOA = "002_b0aabae521d8c3a1"  # one of the two meeting articles; unfiltered, the fake cites the other
+
+
+def _cited(html: str) -> set[str]:
+    return set(re.findall(r'class="rag-doc">([^<]+)<', html))
+
+
+def test_the_filter_row_restricts_the_sources_shown(ui):
+    plain = _ask(ui, QUESTION, [], [])[-1][0][-1]["content"]
+    assert _cited(plain) and VOA not in _cited(plain)
+    steps = list(ui.respond(QUESTION, [], [], 6, 8, False, [], "", "", [VOA]))
+    final = steps[-1][0][-1]["content"]
+    assert "National Palace" in final and _cited(final) == {VOA}
+    late = list(ui.respond(QUESTION, [], [], 6, 8, True, [], "2023-12-29", None, None))[-1][0][-1]["content"]
+    assert "004_3f19723b59c844a4" in late and MEETING_DOCS.isdisjoint(re.findall(r"\d{3}_[0-9a-f]{16}", late))
+
+
+@pytest.mark.parametrize(
+    ("sources", "since", "until", "message"),
+    [
+        ([], "2023-13-01", "", "The since date &#x27;2023-13-01&#x27; is not a date"),
+        (["Foo"], "", "", "No article is from outlet &#x27;Foo&#x27;. Known outlets: Gestion."),
+        ([], "2024-01-01", "2024-01-31", "No article is dated between 2024-01-01 and 2024-01-31."),
+    ],
+)
+def test_an_impossible_filter_is_a_message_in_the_chat(ui, sources, since, until, message):
+    shown, turns, *_ = list(ui.respond(QUESTION, [], [], 6, 8, False, sources, since, until, []))[-1]
+    assert "rag-error" in shown[-1]["content"] and message in shown[-1]["content"]
+    assert turns == []
+
+
+def test_the_filter_choices_are_the_known_outlets_and_articles(ui):
+    outlets, docs = ui.filter_options()
+    assert outlets == ["Gestion"]
+    assert [d for _, d in docs] == sorted(ui.web.rag.store.articles())
+    assert docs[2] == (f"US, Mexico to hold further talks on migration next month ({VOA})", VOA)
+    outlet_update, doc_update = ui.filter_choices()
+    assert outlet_update["choices"] == ["Gestion"] and len(doc_update["choices"]) == 5
+
+
+def test_gradio_client_chat_takes_the_filters_after_the_settings(settings, seeds_copy):
+    with serving(create_app(fake_build(settings, seeds_copy))) as url:
+        client = Client(url, verbose=False)
+        chat, _ = client.predict(QUESTION, 6, 8, False, [], "", "", [VOA], api_name="/chat")
+    html = " ".join(block["text"] for block in chat[-1]["content"])
+    assert "National Palace" in html and _cited(html) == {VOA}

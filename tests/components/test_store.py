@@ -1,0 +1,53 @@
+"""Dense search restricted to some articles, on a real (temporary) Chroma index of the seeds."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.factory import build
+from tests.fakes import HashEmbedder, ScriptedLLM
+
+QUESTION = "Where did Blinken meet López Obrador?"
+LATE = "004_3f19723b59c844a4"  # 6 chunks, the only seed dated 2023-12-29
+UNDATED = {"000_28062022011ac162", "003_1223d51fc53dc40e"}  # 8 and 11 chunks
+
+
+@pytest.fixture
+def rag(settings, seeds_copy):
+    rag = build(settings, llm=ScriptedLLM(lambda m: ""), embedder=HashEmbedder())
+    rag.ingestor.ingest_path(seeds_copy)
+    return rag
+
+
+def _docs(found: list) -> list[str]:
+    return [chunk.doc_id for chunk, _, _ in found]
+
+
+def test_a_restricted_query_returns_n_neighbours_from_the_allowed_articles_only(rag):
+    vector = HashEmbedder().embed([QUESTION])[0]
+    top = rag.store.query(vector, 6)
+    assert LATE not in _docs(top)[:5]  # unrestricted, the late article barely makes the top 6
+
+    only_late = rag.store.query(vector, 6, frozenset({LATE}))
+    assert _docs(only_late) == [LATE] * 6  # all six of its chunks, best first
+    scores = [s for _, _, s in only_late]
+    assert scores == sorted(scores, reverse=True)
+
+    two = rag.store.query(vector, 10, frozenset(UNDATED))
+    assert len(two) == 10 and set(_docs(two)) <= UNDATED
+
+
+def test_asking_for_more_than_the_allowed_articles_hold_returns_what_they_have(rag):
+    vector = HashEmbedder().embed([QUESTION])[0]
+    assert _docs(rag.store.query(vector, 50, frozenset({LATE}))) == [LATE] * 6
+    assert rag.store.query(vector, 5, frozenset({"no-such-article"})) == []
+    assert rag.store.query(vector, 5, frozenset()) == []
+
+
+def test_hybrid_retrieval_fills_top_k_from_the_allowed_articles(rag):
+    retriever = rag.service.retriever
+    unrestricted = retriever.retrieve(QUESTION, 8)
+    assert sum(h.chunk.doc_id in UNDATED for h in unrestricted) < 8  # a post-filter would come up short
+    hits = retriever.retrieve(QUESTION, 8, frozenset(UNDATED))
+    assert len(hits) == 8 and {h.chunk.doc_id for h in hits} <= UNDATED
+    assert len({h.chunk.id for h in hits}) == 8
