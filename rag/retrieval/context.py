@@ -137,6 +137,8 @@ class ContextSelector:
     def _dedup(self, ranked: list[_Candidate]) -> list[_Candidate]:
         groups: list[_Candidate] = []
         for cand in ranked:
+            if any(_overlap(g, cand) for g in groups):
+                continue  # "S" and "S It said ..." (a pronoun sentence carrying S): S is quoted once
             twin = next((g for g in groups if jaccard(g.words, cand.words) >= self.dedup_jaccard), None)
             if twin is None:
                 groups.append(cand)
@@ -183,6 +185,11 @@ def with_antecedents(sentences: list[Sentence]) -> list[Sentence]:
             sent = Sentence(text=f"{prev.text} {sent.text}", start=prev.start, end=sent.end)
         out.append(sent)
     return out
+
+
+def _overlap(a: _Candidate, b: _Candidate) -> bool:
+    """Whether two candidates quote overlapping text of one article."""
+    return a.doc_id == b.doc_id and a.sentence.start < b.sentence.end and b.sentence.start < a.sentence.end
 
 
 def _fits(vectors: np.ndarray | None, chunk: Chunk) -> bool:

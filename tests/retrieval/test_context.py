@@ -67,3 +67,19 @@ def test_best_passage_of_each_top_article_comes_before_the_rest():
     spread = ContextSelector(HashEmbedder(), budget_tokens=60, spread_articles=2)
     assert {d for p in narrow.select(question, hits, lambda w: 1.0) for d in p.doc_ids} == {"a"}
     assert {d for p in spread.select(question, hits, lambda w: 1.0) for d in p.doc_ids} == {"a", "b"}
+
+
+def test_a_sentence_is_quoted_once_even_when_a_pronoun_sentence_carries_it():
+    hits = [
+        _hit(
+            "a",
+            "Barcena said the crossings would reopen after the meeting.",
+            "It should be noted that rail traffic resumed on Friday.",
+            "Officials discussed trade.",
+        )
+    ]
+    passages = ContextSelector(HashEmbedder(), budget_tokens=200).select(
+        "What did Barcena say about the crossings reopening?", hits, lambda w: 1.0
+    )
+    texts = [p.text for p in passages]
+    assert sum("Barcena said" in t for t in texts) == 1, texts
