@@ -20,10 +20,13 @@ LATE = "004_3f19723b59c844a4"  # the only seed dated 2023-12-29 (VOA's 002 and 0
 QUESTION = "Who was the US Secretary of Homeland Security at the meeting?"
 
 
-def test_without_the_filter_other_articles_are_cited(real_rag):
+def test_without_the_filter_other_articles_reach_the_prompt(real_rag):
+    # The control: unfiltered, the prompt holds passages of other articles (which of them
+    # the model then cites is its choice; 004 names Mayorkas too).
     result = real_rag.service.ask(QUESTION)
     assert not result.abstained, result.model_dump_json(indent=1)
-    assert {d for c in result.citations for d in c.doc_ids} - {LATE}, result.model_dump_json(indent=1)
+    assert set(result.retrieved) - {LATE}
+    assert {s.doc_id for p in result.passages for s in p.supports} - {LATE}
 
 
 def test_a_since_filter_cites_only_articles_of_those_days(real_rag):
