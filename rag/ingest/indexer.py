@@ -10,7 +10,6 @@ file is reported by name and skipped; nothing already indexed is touched.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,7 +71,13 @@ class Ingestor:
         self.snapshot = snapshot
 
     def ingest_path(self, path: Path, progress: bool = False, prune: bool = True) -> IngestReport:
-        """Bring the index in line with the articles under ``path``."""
+        """Bring the index in line with the articles under ``path``.
+
+        Files stream through parse -> embed -> write a batch of ``write_batch`` chunks at a
+        time, so memory holds one batch however large the folder. (Writing on a second
+        thread while the next batch is parsed was measured: Chroma's writes hold the GIL,
+        parsing slowed eightfold alongside them, and ingest gained nothing.)
+        """
         path = Path(path)
         if not path.exists():
             raise RagError(
@@ -80,31 +85,25 @@ class Ingestor:
             )
         report = IngestReport(ignored=[str(p) for p in list_other_files(path)])
         known = self.store.articles()
-        parsed: list[ParsedArticle] = []
+        files = list_articles(path)
         refreshed: list[ArticleMeta] = []
         seen: set[str] = set()
-        for file in list_articles(path):
-            try:
-                doc_id = doc_id_for(file)
-                if doc_id in seen:
-                    raise BadArticle(f"{file}: another file already has the id {doc_id}.")
-                seen.add(doc_id)
-                article = parse_file(file, self.settings.max_file_bytes, self.settings.chunk_chars)
-            except BadArticle as err:
-                log.warning("skipped %s", err)
-                report.skipped.append((str(file), str(err)))
-                continue
-            article.meta.path = str(file.resolve())
-            old = known.get(doc_id)
-            if old and old.sha256 == article.meta.sha256:
-                report.unchanged.append(doc_id)
-                if old != article.meta:  # a newer reader extracts more (date_from): no re-embedding
-                    refreshed.append(article.meta)
-            else:
-                parsed.append(article)
-                (report.updated if old else report.added).append(doc_id)
+        from tqdm import tqdm
+
+        # Articles done (written, unchanged or refused); tests/robustness/test_kill_ingest reads it.
+        with tqdm(
+            total=len(files), unit="article", desc="Indexing", disable=not progress or not files
+        ) as bar:
+            batch: list[ParsedArticle] = []
+            for i, file in enumerate(files):
+                article = self._changed(file, known, seen, report, refreshed)
+                if article is not None:
+                    batch.append(article)
+                if batch and (i + 1 == len(files) or self._full(batch)):
+                    self._commit(batch, report)
+                    batch = []
+                bar.update(i + 1 - len(batch) - bar.n)  # rate-limited redraw
         self.store.put_articles(refreshed)
-        self._commit(parsed, report, progress)
         if prune and path.is_dir():
             root = str(path.resolve())
             for doc_id, meta in known.items():
@@ -114,6 +113,35 @@ class Ingestor:
                     report.removed.append(doc_id)
         self.snapshot.invalidate()
         return report
+
+    def _changed(
+        self,
+        file: Path,
+        known: dict[str, ArticleMeta],
+        seen: set[str],
+        report: IngestReport,
+        refreshed: list[ArticleMeta],
+    ) -> ParsedArticle | None:
+        """The parsed article when it is new or changed; None when unchanged or refused."""
+        try:
+            doc_id = doc_id_for(file)
+            if doc_id in seen:
+                raise BadArticle(f"{file}: another file already has the id {doc_id}.")
+            seen.add(doc_id)
+            article = parse_file(file, self.settings.max_file_bytes, self.settings.chunk_chars)
+        except BadArticle as err:
+            log.warning("skipped %s", err)
+            report.skipped.append((str(file), str(err)))
+            return None
+        article.meta.path = str(file.resolve())
+        old = known.get(doc_id)
+        if old and old.sha256 == article.meta.sha256:
+            report.unchanged.append(doc_id)
+            if old != article.meta:  # a newer reader extracts more (date_from): no re-embedding
+                refreshed.append(article.meta)
+            return None
+        (report.updated if old else report.added).append(doc_id)
+        return article
 
     def ingest_bytes(
         self, name: str, data: bytes, doc_id: str | None = None, saved_path: str = ""
@@ -131,7 +159,7 @@ class Ingestor:
             )
         article = parse_bytes(data, name, doc_id, self.settings.chunk_chars)
         article.meta.path = saved_path
-        self._commit([article], IngestReport(), progress=False)
+        self._commit([article], IngestReport())
         self.snapshot.invalidate()
         return article.meta
 
@@ -143,57 +171,29 @@ class Ingestor:
         self.snapshot.invalidate()
         return True
 
-    def _commit(self, parsed: list[ParsedArticle], report: IngestReport, progress: bool) -> None:
-        """Write ``parsed`` a batch of articles at a time: chunks, manifest, lexical rows, prune.
+    def _commit(self, parsed: list[ParsedArticle], report: IngestReport) -> None:
+        """Embed and write ``parsed`` (one batch) in this thread."""
+        self._write_batch(parsed, *self._vectors(parsed))
+        report.chunks += sum(len(a.chunks) for a in parsed)
 
-        Per batch the order is the commit discipline of one article: Chroma chunks first,
-        then the manifest records (the commit point), then the lexical index (which must
-        never hold an uncommitted version; a kill before it is mended by the next sync),
-        then the stale chunks.
-        """
-        from tqdm import tqdm
+    def _full(self, batch: list[ParsedArticle]) -> bool:
+        return sum(len(a.chunks) for a in batch) >= self.settings.write_batch
 
-        texts = [c.text for a in parsed for c in a.chunks]
-        sentences = [s.text for a in parsed for c in a.chunks for s in with_antecedents(c.sentences)]
-        # One embedding pass for chunks and sentences: questions then embed only themselves.
-        vectors = self._embed(texts + sentences, progress)
-        chunk_vecs, sent_vecs = vectors[: len(texts)], vectors[len(texts) :]
-        # Writing is the slow half with a Chroma server, and an interrupted ingest is safe to
-        # re-run, so show how far it got.
-        with tqdm(
-            total=len(parsed), unit="article", desc="Indexing", disable=not progress or not parsed
-        ) as bar:
-            c_off = s_off = 0
-            for batch in self._batches(parsed):
-                c_off, s_off = self._write_batch(batch, chunk_vecs, sent_vecs, c_off, s_off)
-                bar.update(len(batch))
-        report.chunks += len(texts)
+    def _vectors(self, batch: list[ParsedArticle]) -> tuple[np.ndarray, np.ndarray]:
+        """Chunk and sentence vectors of a batch, from one embedding pass: questions then
+        embed only themselves."""
+        texts = [c.text for a in batch for c in a.chunks]
+        sentences = [s.text for a in batch for c in a.chunks for s in with_antecedents(c.sentences)]
+        vectors = self._embed(texts + sentences)
+        return vectors[: len(texts)], vectors[len(texts) :]
 
-    def _batches(self, parsed: list[ParsedArticle]) -> Iterator[list[ParsedArticle]]:
-        batch: list[ParsedArticle] = []
-        size = 0
-        for article in parsed:
-            batch.append(article)
-            size += len(article.chunks)
-            if size >= self.settings.write_batch:
-                yield batch
-                batch, size = [], 0
-        if batch:
-            yield batch
-
-    def _write_batch(
-        self,
-        batch: list[ParsedArticle],
-        chunk_vecs: np.ndarray,
-        sent_vecs: np.ndarray,
-        c_off: int,
-        s_off: int,
-    ) -> tuple[int, int]:
+    def _write_batch(self, batch: list[ParsedArticle], chunk_vecs: np.ndarray, sent_vecs: np.ndarray) -> None:
+        """Chunks, then manifest records (the commit point), then lexical rows, then prune."""
         chunks = [c for a in batch for c in a.chunks]
         shas = [a.meta.sha256 for a in batch for _ in a.chunks]
-        self.store.add_chunks(chunks, chunk_vecs[c_off : c_off + len(chunks)], shas)
+        self.store.add_chunks(chunks, chunk_vecs, shas)
         self.store.put_articles([a.meta for a in batch])  # the commit point of these articles
-        rows = []
+        rows, s_off = [], 0
         for article in batch:
             sha = article.meta.sha256
             stored, per_chunk = [], []
@@ -205,17 +205,11 @@ class Ingestor:
             rows.append((article.meta.doc_id, sha, stored, per_chunk))
         self.snapshot.lexical.put_articles(rows)
         self.store.prune_many({a.meta.doc_id: a.meta.sha256 for a in batch})
-        return c_off + len(chunks), s_off
 
-    def _embed(self, texts: list[str], progress: bool) -> np.ndarray:
+    def _embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
-        from tqdm import tqdm
-
         batch = self.settings.embed_batch_size * 8
-        out = []
-        with tqdm(total=len(texts), unit="chunk", desc="Embedding", disable=not progress) as bar:
-            for lo in range(0, len(texts), batch):
-                out.append(self.embedder.embed(texts[lo : lo + batch]))
-                bar.update(min(batch, len(texts) - lo))
-        return np.concatenate(out)
+        return np.concatenate(
+            [self.embedder.embed(texts[lo : lo + batch]) for lo in range(0, len(texts), batch)]
+        )
