@@ -95,6 +95,7 @@ def section_lines(results: dict[str, Any]) -> list[str]:
             _row("whole ingest", _s(ing["ingest_chunks_per_s"], " ch/s", 1)),
             _row("sentence-transformers alone", _s(ing["encode_chunks_per_s"], " ch/s", 1)),
             _row("ratio (ingest time / encode time)", _s(ing["ratio"], "x")),
+            _row("ratio, encoding chunks and sentences", _s(ing.get("ratio_all_texts"), "x")),
         ]
     st = results.get("storage")
     if st and "chunks" in st:
