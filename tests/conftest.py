@@ -37,3 +37,16 @@ def real_rag(real_settings) -> Rag:
     report = rag.ingestor.ingest_path(SEEDS)
     assert len(report.added) == 5
     return rag
+
+
+def ask_cli_json(settings, *args: str) -> dict:
+    """``python -m rag ask --json ARGS`` in a fresh process on ``settings``' index; its JSON."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, RAG_DATA_DIR=str(settings.data_dir), PYTHONPATH=str(ROOT))
+    cmd = [sys.executable, "-m", "rag", "ask", "--json", *args]
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=600, check=True)
+    return json.loads(out.stdout)

@@ -210,25 +210,17 @@ def _filter_row(ui: ChatUI) -> list:
     """
     outlet_choices, doc_choices = ui.filter_options()
     with gr.Row(equal_height=True, elem_id="filters"):
-        outlets = gr.Dropdown(
-            label="Only these outlets",
-            choices=outlet_choices,
-            multiselect=True,
-            allow_custom_value=True,
-            scale=2,
-            elem_id="filter-outlets",
-        )
+        outlets = _chooser("Only these outlets", outlet_choices, 2, "filter-outlets")
         since = gr.Textbox(label="Since (YYYY-MM-DD)", placeholder="any", scale=1, elem_id="filter-since")
         until = gr.Textbox(label="Until (YYYY-MM-DD)", placeholder="any", scale=1, elem_id="filter-until")
-        articles = gr.Dropdown(
-            label="Only these articles",
-            choices=doc_choices,
-            multiselect=True,
-            allow_custom_value=True,
-            scale=3,
-            elem_id="filter-articles",
-        )
+        articles = _chooser("Only these articles", doc_choices, 3, "filter-articles")
     return [outlets, since, until, articles]
+
+
+def _chooser(label: str, choices: list, scale: int, elem_id: str) -> gr.Dropdown:
+    return gr.Dropdown(
+        label=label, choices=choices, multiselect=True, allow_custom_value=True, scale=scale, elem_id=elem_id
+    )
 
 
 def _chat_tab(ui: ChatUI, s: Settings) -> list:

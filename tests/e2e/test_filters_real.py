@@ -1,16 +1,11 @@
 """Filters with the real model over a real Chroma index of seeds/: answers come only from allowed articles."""
 
-import json
-import os
-import subprocess
-import sys
-
 import pytest
 
 from rag.retrieval.filters import Filters
 from rag.retrieval.text import fold
 from rag.service import AskOptions
-from tests.conftest import ROOT
+from tests.conftest import ask_cli_json
 
 pytestmark = pytest.mark.e2e
 
@@ -40,16 +35,6 @@ def test_a_since_filter_cites_only_articles_of_those_days(real_rag):
 
 
 def test_cli_ask_since_flag(real_rag, real_settings):
-    env = dict(os.environ, RAG_DATA_DIR=str(real_settings.data_dir), PYTHONPATH=str(ROOT))
-    out = subprocess.run(
-        [sys.executable, "-m", "rag", "ask", "--json", "--since", "2023-12-29", QUESTION],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=600,
-        check=True,
-    )
-    result = json.loads(out.stdout)
+    result = ask_cli_json(real_settings, "--since", "2023-12-29", QUESTION)
     assert result["retrieved"] == [LATE]
     assert result["citations"] and {d for c in result["citations"] for d in c["doc_ids"]} == {LATE}

@@ -1,15 +1,10 @@
 """End to end with the real model and a real Chroma index built from seeds/."""
 
-import json
-import os
-import subprocess
-import sys
-
 import pytest
 
 from rag.retrieval.text import fold
 from rag.types import ABSTAIN_TEXT
-from tests.conftest import ROOT
+from tests.conftest import ask_cli_json
 
 pytestmark = pytest.mark.e2e
 
@@ -70,23 +65,8 @@ def test_followup_uses_history(real_rag):
 
 
 def test_cli_ask_json(real_rag, real_settings):
-    env = dict(os.environ, RAG_DATA_DIR=str(real_settings.data_dir), PYTHONPATH=str(ROOT))
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "rag",
-            "ask",
-            "--json",
-            "How many migrants did CBP detain on the Mexican border in November?",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=600,
-        check=True,
+    result = ask_cli_json(
+        real_settings, "How many migrants did CBP detain on the Mexican border in November?"
     )
-    result = json.loads(out.stdout)
     assert "242,000" in result["answer"]
     assert {c["doc_id"] for c in result["citations"]} & {"000_28062022011ac162", "001_0a0b291abecde7a8"}

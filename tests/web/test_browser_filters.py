@@ -14,14 +14,18 @@ LATE = "004_3f19723b59c844a4"  # the only seed dated 2023-12-29
 QUESTION = "Who was the US Secretary of Homeland Security at the meeting?"  # as in test_filters_real
 
 
+def _ask_since(page, url: str, since: str) -> None:
+    page.goto(url)
+    page.locator("#filter-since textarea, #filter-since input").first.fill(since)
+    box = page.locator("#question textarea")
+    box.fill(QUESTION)
+    box.press("Enter")
+
+
 def test_a_since_date_in_the_filter_row_keeps_the_citations_to_that_article(browser, real_url):  # noqa: F811
     page = browser.new_page(viewport={"width": 1280, "height": 1100})
     try:
-        page.goto(real_url)
-        page.locator("#filter-since textarea, #filter-since input").first.fill("2023-12-29")
-        box = page.locator("#question textarea")
-        box.fill(QUESTION)
-        box.press("Enter")
+        _ask_since(page, real_url, "2023-12-29")
         page.locator("#chat .rag-timings").first.wait_for(timeout=300_000)
         answer = page.locator("#chat .rag-answer").last.inner_text()
         assert re.search(r"\[\d+\]", answer), answer  # answered with citations, not an abstention
@@ -38,11 +42,7 @@ def test_a_since_date_in_the_filter_row_keeps_the_citations_to_that_article(brow
 def test_a_malformed_date_in_the_filter_row_is_a_message_in_the_chat(browser, real_url):  # noqa: F811
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
     try:
-        page.goto(real_url)
-        page.locator("#filter-since textarea, #filter-since input").first.fill("29/12/2023")
-        box = page.locator("#question textarea")
-        box.fill(QUESTION)
-        box.press("Enter")
+        _ask_since(page, real_url, "29/12/2023")
         error = page.locator("#chat .rag-error").first
         error.wait_for(timeout=60_000)
         assert "is not a date; write it as YYYY-MM-DD" in error.inner_text()
