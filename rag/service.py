@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from rag.answer.citations import CheckedAnswer
 from rag.answer.corroboration import corroborate
-from rag.answer.dates import publication_dates
 from rag.answer.followup import needs_rewrite, rewrite
 from rag.answer.prompt import answer_messages, verify_messages
 from rag.answer.review import answer_confidence, review
@@ -170,7 +169,7 @@ class RagService:
             support_threshold=self.settings.support_threshold,
             min_confidence=self.settings.min_confidence,
             known=lambda form: weight(form) > 0,
-            dates=publication_dates(self.snapshot.articles),
+            articles=self.snapshot.articles,
         )
 
     def _generate(

@@ -161,7 +161,8 @@ def _differing_counts(
     question: str, answer: str, cited: list[Passage], others: list[Passage]
 ) -> list[tuple[str, Passage]]:
     """Figures of the answer's kind and size, about what was asked, that the answer does not give."""
-    stated = [f for p in cited for f in figures(p.text) if any(_same(f, a) for a in figures(answer))]
+    answered = figures(answer)
+    stated = [f for p in cited for f in figures(p.text) if any(_same(f, a) for a in answered)]
     if not stated:
         return []
     topic = _topic(question)

@@ -39,10 +39,15 @@ def resolve(day: str, published: dt.date, ahead: bool) -> dt.date:
     return published + dt.timedelta(days=shift if ahead or shift == 0 else shift - 7)
 
 
-def publication_dates(articles: Mapping[str, ArticleMeta]) -> dict[str, str]:
-    """Dates an article states as its own (file metadata, a dateline). The first date in the
-    body may be the event's: a VOA report of Thursday's briefing opens with Wednesday's photo."""
-    return {d: m.date for d, m in articles.items() if m.date and m.date_from in ("file", "dateline")}
+def own_date(meta: ArticleMeta | None) -> dt.date | None:
+    """The date an article states as its own (file metadata, a dateline). The first date in
+    the body may be the event's: a VOA report of Thursday's briefing opens with Wednesday's photo."""
+    if meta is None or meta.date_from not in ("file", "dateline"):
+        return None
+    try:
+        return dt.date.fromisoformat(meta.date)
+    except ValueError:
+        return None
 
 
 def _ahead(day: str, passage: str) -> bool:
@@ -53,26 +58,23 @@ def _ahead(day: str, passage: str) -> bool:
     return bool(_FUTURE.search(passage))
 
 
-def _published(passage: Passage, dates: Mapping[str, str]) -> dt.date | None:
+def _published(passage: Passage, articles: Mapping[str, ArticleMeta]) -> dt.date | None:
     """The date of the first article carrying ``passage`` that states its own."""
-    for doc_id in passage.doc_ids:
-        try:
-            return dt.date.fromisoformat(dates[doc_id])
-        except (KeyError, ValueError):
-            continue
-    return None
+    return next((d for doc_id in passage.doc_ids if (d := own_date(articles.get(doc_id)))), None)
 
 
-def with_dates(checked: CheckedAnswer, passages: list[Passage], dates: Mapping[str, str]) -> CheckedAnswer:
+def with_dates(
+    checked: CheckedAnswer, passages: list[Passage], articles: Mapping[str, ArticleMeta]
+) -> CheckedAnswer:
     """``checked`` with each relative day of its cited sentences followed by the date it means."""
-    if checked.abstained or not dates:
+    if checked.abstained or not articles:
         return checked
     by_n = {p.n: p for p in passages}
     out, last = [], 0
     for m in _RELATIVE.finditer(checked.text):
         cite = _MARKER.search(checked.text, m.end())
         passage = by_n.get(int(cite.group(1).split(",")[0])) if cite else None
-        published = _published(passage, dates) if passage else None
+        published = _published(passage, articles) if passage else None
         if passage is None or published is None or m.group("day").lower() not in passage.text.lower():
             continue  # the day must be the cited article's own word, read against its own date
         when = resolve(m.group("day"), published, _ahead(m.group("day"), passage.text))

@@ -13,7 +13,7 @@ from rag.answer.citations import CheckedAnswer, check_answer
 from rag.answer.claims import Known
 from rag.answer.conflicts import other_figures
 from rag.answer.dates import with_dates
-from rag.types import Passage
+from rag.types import ArticleMeta, Passage
 
 
 def answer_confidence(token_probs: list[float]) -> float | None:
@@ -36,12 +36,12 @@ def review(
     support_threshold: float,
     min_confidence: float,
     known: Known,
-    dates: Mapping[str, str] | None = None,
+    articles: Mapping[str, ArticleMeta] | None = None,
 ) -> tuple[CheckedAnswer, str | None]:
     """The checked answer and the name of the check that withheld it (None: shown, or a refusal).
 
     A shown answer also gets every other figure the passages give for what it counts, and
-    the calendar date of each relative day ("on Wednesday") by its article's ``dates``.
+    the calendar date of each relative day ("on Wednesday") by its article's own date.
     """
     checked = check_answer(raw, passages, support_threshold, question, known)
     if checked.abstained:
@@ -49,4 +49,4 @@ def review(
     if confidence is not None and confidence < min_confidence:
         return checked.withheld(), "confidence"
     checked = other_figures(question, checked, passages)
-    return with_dates(checked, passages, dates or {}), None
+    return with_dates(checked, passages, articles or {}), None

@@ -1,7 +1,7 @@
 import datetime as dt
 
 from rag.answer.citations import check_answer
-from rag.answer.dates import publication_dates, resolve, with_dates
+from rag.answer.dates import own_date, resolve, with_dates
 from rag.types import ArticleMeta, Passage, Support
 
 WED = dt.date(2023, 12, 27)  # a Wednesday
@@ -26,7 +26,7 @@ PASSAGES = [
     ),
     _passage(2, "Blinken will travel to Mexico on Thursday to meet López Obrador.", "dated"),
 ]
-DATES = {"dated": "2023-12-27"}
+DATES = {"dated": ArticleMeta(doc_id="dated", date="2023-12-27", date_from="dateline")}
 
 
 def _answer(raw, question="When?"):
@@ -57,9 +57,8 @@ def test_undated_article_or_a_day_the_passage_does_not_say_is_left_alone():
 
 
 def test_only_a_date_the_article_states_as_its_own_counts():
-    articles = {
-        "a": ArticleMeta(doc_id="a", date="2023-12-27", date_from="dateline"),
-        "b": ArticleMeta(doc_id="b", date="2023-12-27", date_from="text"),  # a photo caption's date
-        "c": ArticleMeta(doc_id="c", date="2023-12-29", date_from="file"),
-    }
-    assert publication_dates(articles) == {"a": "2023-12-27", "c": "2023-12-29"}
+    assert own_date(ArticleMeta(doc_id="a", date="2023-12-27", date_from="dateline")) == WED
+    assert own_date(ArticleMeta(doc_id="c", date="2023-12-29", date_from="file")) == dt.date(2023, 12, 29)
+    # A photo caption's date, found in the body; and no date at all.
+    assert own_date(ArticleMeta(doc_id="b", date="2023-12-27", date_from="text")) is None
+    assert own_date(ArticleMeta(doc_id="d")) is None and own_date(None) is None
