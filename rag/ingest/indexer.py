@@ -95,13 +95,15 @@ class Ingestor:
             total=len(files), unit="article", desc="Indexing", disable=not progress or not files
         ) as bar:
             batch: list[ParsedArticle] = []
+            size = 0  # chunks in the batch
             for i, file in enumerate(files):
                 article = self._changed(file, known, seen, report, refreshed)
                 if article is not None:
                     batch.append(article)
-                if batch and (i + 1 == len(files) or self._full(batch)):
+                    size += len(article.chunks)
+                if batch and (i + 1 == len(files) or size >= self.settings.write_batch):
                     self._commit(batch, report)
-                    batch = []
+                    batch, size = [], 0
                 bar.update(i + 1 - len(batch) - bar.n)  # rate-limited redraw
         self.store.put_articles(refreshed)
         if prune and path.is_dir():
@@ -175,9 +177,6 @@ class Ingestor:
         """Embed and write ``parsed`` (one batch) in this thread."""
         self._write_batch(parsed, *self._vectors(parsed))
         report.chunks += sum(len(a.chunks) for a in parsed)
-
-    def _full(self, batch: list[ParsedArticle]) -> bool:
-        return sum(len(a.chunks) for a in batch) >= self.settings.write_batch
 
     def _vectors(self, batch: list[ParsedArticle]) -> tuple[np.ndarray, np.ndarray]:
         """Chunk and sentence vectors of a batch, from one embedding pass: questions then
