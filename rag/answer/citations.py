@@ -17,6 +17,7 @@ from rag.answer.claims import (
     Known,
     adds_nothing,
     answer_kind,
+    figure_of_other_period,
     has_kind,
     new_claims,
     off_topic,
@@ -167,7 +168,11 @@ def check_answer(
         return CheckedAnswer(ABSTAIN_TEXT, True, [], checks)
     cited = list(dict.fromkeys(n for c in kept for n in c.cites))
     sources = [by_n[n].text for n in cited]
-    if off_topic(question, sources) or other_period(question, sources):
+    if (
+        off_topic(question, sources)
+        or other_period(question, sources)
+        or figure_of_other_period(question, plain, sources)
+    ):
         return CheckedAnswer(ABSTAIN_TEXT, True, [], checks)
     return CheckedAnswer(shown, False, [citation_for(by_n[n]) for n in cited], checks)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from rag.retrieval.text import STOPWORDS, fold, stem, stems
+from rag.retrieval.text import STOPWORDS, content_words, fold, stem, stems
 
 # Is this word form (folded, stemmed) one the corpus uses? (BM25's vocabulary, in the service.)
 Known = Callable[[str], bool]
@@ -253,7 +253,24 @@ def adds_nothing(answer: str, question: str) -> bool:
     """Whether ``answer`` only restates the question ("Which broadcaster reproduced his
     statements?" -> "The broadcaster reproduced his statements [3]."): a small model's way of
     answering without an answer, and with a citation it looks like a sourced one."""
-    return not (stems(answer) - stems(question)) and not new_claims(answer, question)
+    return not (_verb_stems(answer) - _verb_stems(question)) and not new_claims(answer, question)
+
+
+# Past tenses the suffix stripper cannot meet with their base form: "What did they eat?"
+# answered "They ate at the palace" restates the question as much as "They eat" would.
+_PAST = dict(
+    pair.split(":")
+    for pair in (
+        "ate:eat met:meet won:win led:lead said:say went:go took:take made:make held:hold "
+        "gave:give sent:send told:tell spoke:speak saw:see came:come began:begin left:leave "
+        "found:find paid:pay brought:bring wrote:write chose:choose flew:fly ran:run "
+        "stood:stand kept:keep sought:seek bought:buy sold:sell lost:lose"
+    ).split()
+)
+
+
+def _verb_stems(text: str) -> set[str]:
+    return {stem(_PAST.get(w, w)) for w in content_words(text)}
 
 
 def off_topic(question: str, cited: list[str]) -> bool:
@@ -285,3 +302,18 @@ def other_period(question: str, cited: list[str]) -> bool:
     asked = _periods(question)
     stated = _periods(" ".join(cited))
     return bool(asked and stated) and not asked & stated
+
+
+_CLAUSE = re.compile(r",\s|;\s|\s(?:and|but|while|whereas)\s")
+
+
+def figure_of_other_period(question: str, answer: str, cited: list[str]) -> bool:
+    """Whether every clause that gives the answer's figure names a month, but not the one
+    asked about: "How many arrived in the first days of December?" answered with the
+    242,000 of "... detained 242,000 in November and detected a spike in December"."""
+    asked = _periods(question)
+    figures = {t for t in _tokens(answer) if _is_number(t) and not _is_date(t)}
+    if not asked or not figures or asked & _periods(answer):  # it says what it is about
+        return False
+    clauses = [c for text in cited for c in _CLAUSE.split(text) if figures & set(_tokens(c))]
+    return bool(clauses) and all(_periods(c) and not asked & _periods(c) for c in clauses)

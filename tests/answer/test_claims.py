@@ -1,6 +1,14 @@
 import pytest
 
-from rag.answer.claims import adds_nothing, answer_kind, claims, has_kind, off_topic, ungrounded
+from rag.answer.claims import (
+    adds_nothing,
+    answer_kind,
+    claims,
+    figure_of_other_period,
+    has_kind,
+    off_topic,
+    ungrounded,
+)
 
 PASSAGE = (
     "The delegation will be led by the US Secretary of State, Antony Blinken, accompanied by "
@@ -105,6 +113,30 @@ def test_an_answer_that_only_restates_the_question_adds_nothing():
     assert adds_nothing("The Secretary of Homeland Security took part in the talks.", question)
     assert not adds_nothing("Alejandro Mayorkas took part in the talks.", question)
     assert not adds_nothing("The meeting lasted three days.", "How long did they meet?")
+
+
+def test_a_past_tense_restating_the_question_adds_nothing():
+    question = "What did Blinken and López Obrador eat at the National Palace?"
+    assert adds_nothing("They ate at the National Palace.", question)
+    assert not adds_nothing("They ate tamales at the National Palace.", question)
+
+
+_CBP = (
+    "The United States Customs and Border Protection (CBP) detained 242,000 migrants on the border "
+    "with Mexico in November and detected a historic spike in undocumented arrivals in the first days "
+    "of December."
+)
+
+
+def test_a_figure_from_a_clause_about_another_month_is_not_the_answer():
+    december = "How many undocumented arrivals did CBP detect in the first days of December?"
+    assert figure_of_other_period(december, "242,000 [1]", [_CBP])
+    assert not figure_of_other_period("How many did CBP detain in November?", "242,000 [1]", [_CBP])
+    # No month asked, or a clause that names no month: nothing to contradict.
+    assert not figure_of_other_period("How many did CBP detain?", "242,000 [1]", [_CBP])
+    assert not figure_of_other_period(december, "9,000 [1]", ["Some 9,000 crossed each day, officials said."])
+    # An answer that gives the figure with its own month says which month it is about.
+    assert not figure_of_other_period(december, "242,000 in November and a spike in December [1]", [_CBP])
 
 
 def test_a_passage_sharing_no_word_with_the_question_is_off_topic():
