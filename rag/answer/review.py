@@ -13,6 +13,7 @@ from rag.answer.citations import CheckedAnswer, check_answer
 from rag.answer.claims import Known
 from rag.answer.conflicts import other_figures
 from rag.answer.dates import with_dates
+from rag.answer.lists import more_items
 from rag.types import ArticleMeta, Passage
 
 
@@ -40,13 +41,14 @@ def review(
 ) -> tuple[CheckedAnswer, str | None]:
     """The checked answer and the name of the check that withheld it (None: shown, or a refusal).
 
-    A shown answer also gets every other figure the passages give for what it counts, and
-    the calendar date of each relative day ("on Wednesday") by its article's own date.
+    A shown answer also gets every other figure the passages give for what it counts, the
+    items other passages add to a list, and the calendar date of each relative day
+    ("on Wednesday") by its article's own date.
     """
     checked = check_answer(raw, passages, support_threshold, question, known)
     if checked.abstained:
         return checked, ("citation check" if checked.sentences else None)
     if confidence is not None and confidence < min_confidence:
         return checked.withheld(), "confidence"
-    checked = other_figures(question, checked, passages)
+    checked = more_items(question, other_figures(question, checked, passages), passages)
     return with_dates(checked, passages, articles or {}), None

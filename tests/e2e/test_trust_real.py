@@ -64,6 +64,17 @@ def test_list_question_sees_several_articles_and_names_every_item(real_rag):
     assert "mayorkas" in answer and "sherwood" in answer, result.answer
 
 
+def test_a_list_spread_over_two_passages_names_the_items_of_both(real_rag):
+    # One sentence of 000 gives the rail crossings, another the road crossings; the model
+    # copies the first, and the list check adds the second's items with their citation.
+    result = real_rag.service.ask("Which border crossings did the United States close?")
+    assert not result.abstained, result.model_dump_json(indent=1)
+    answer = fold(result.answer)
+    assert all(item in answer for item in ("eagle pass", "el paso", "lukesville", "san ysidro")), answer
+    quotes = [fold(c.quote) for c in result.citations]
+    assert any("eagle pass" in q for q in quotes) and any("san ysidro" in q for q in quotes), quotes
+
+
 def test_when_question_answered_without_a_time_is_withheld(real_rag):
     history = [
         {"role": "user", "content": "Who met López Obrador in Mexico City?"},
