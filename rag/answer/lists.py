@@ -4,8 +4,9 @@
 rail bridges and another's road crossings. A small model copies the first sentence
 it finds and stops, and the answer looks complete. The passages in the prompt often
 hold the rest, so after the checks we look for them there: a passage that says what
-the cited one says about the question (it shares at least as many of the question's
-words) and names things the answer does not yet name adds them, with its number:
+the cited one says about the question (it has every question word the cited passage
+has, and the thing asked for, "crossings") and names things the answer does not yet
+name adds them, with its number:
 
     "... Eagle Pass (Texas) ... and El Paso (Texas) ... [1]. Also: Lukesville and San Ysidro [4]."
 
