@@ -174,7 +174,7 @@ class Ingestor:
         return True
 
     def _commit(self, parsed: list[ParsedArticle], report: IngestReport) -> None:
-        """Embed and write ``parsed`` (one batch) in this thread."""
+        """Embed and write ``parsed``, one batch."""
         self._write_batch(parsed, *self._vectors(parsed))
         report.chunks += sum(len(a.chunks) for a in parsed)
 
