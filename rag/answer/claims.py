@@ -172,6 +172,7 @@ def ungrounded(sentence: str, cited: str, question: str = "", known: Known = lam
         else:
             words = [t for t in span if fold(t) not in _JOINERS]
             ok = _initials(words) in acronyms or _name_backed(words, vocab, asked, known, shorts)
+            ok = ok and not _renamed(words, cited, vocab | asked)
         if not ok:
             bad.append(" ".join(span))
     return bad
@@ -193,6 +194,25 @@ def _name_backed(
     # Bob Menendez say?" gets no quote from articles that never name Menendez, while
     # "Attorney General Letitia James" stands where the excerpts only say "James".
     return all(_known(w, asked) for w in words) and used(words[-1])
+
+
+# Words that stand before a surname without being a first name: "President Biden" may cite "Joe Biden".
+_TITLES = frozenset(
+    "president secretary minister senator governor mayor general chairman chairwoman chief judge "
+    "justice mr mrs ms dr sir lord lady king queen prince princess pope coach captain director "
+    "ambassador commissioner representative rep sen gov gen sheriff officer agent former".split()
+)
+
+
+def _renamed(words: list[str], cited: str, vocab: set[str]) -> bool:
+    """Whether a name gives the cited text's surname another first name: "Mark Mitchell" on
+    a passage that says "Paul Mitchell" is a person no article names, though each word,
+    taken alone, is one the corpus uses."""
+    if len(words) < 2 or fold(words[-2]) in _TITLES or _known(words[-2], vocab):
+        return False
+    last = _forms(words[-1])
+    given = [s[i - 1] for s in _spans(cited) for i in range(1, len(s)) if _forms(s[i]) & last]
+    return any(_is_name(g) and not _is_number(g) for g in given)
 
 
 def _initials(words: list[str]) -> str:

@@ -170,3 +170,13 @@ def test_initials_count_only_where_written_in_capitals():
     cited = "The size of Microsoft's investment is believed to be around $10 billion."
     asked = "Which company did Oleg Fomenko found?"
     assert ungrounded("Oleg Fomenko founded Microsoft.", cited, asked) == ["Oleg Fomenko"]
+
+
+def test_a_surname_with_another_first_name_than_the_cited_text_gives_is_not_backed():
+    corpus = {"mark", "paul", "mitchell", "joe", "biden", "president"}.__contains__
+    cited = "Paul Mitchell signed Tottenham and Chelsea superstars."
+    assert ungrounded("Mark Mitchell [1].", cited, known=corpus) == ["Mark Mitchell"]
+    assert ungrounded("Paul Mitchell [1].", cited, known=corpus) == []
+    # A title is not a first name, and a surname the cited text gives alone has none to clash with.
+    assert ungrounded("President Biden said so [1].", "Joe Biden said so.", known=corpus) == []
+    assert ungrounded("Mark Mitchell [1].", "Mitchell signed them.", known=corpus) == []
