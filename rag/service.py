@@ -178,7 +178,8 @@ class RagService:
         usage = Usage()
         t0 = time.perf_counter()
         parts = []
-        for piece in self.llm.stream(answer_messages(question, passages), self.settings.max_tokens, usage):
+        messages = answer_messages(question, passages, self.settings.brief_answer_words)
+        for piece in self.llm.stream(messages, self.settings.max_tokens, usage):
             parts.append(piece)
             yield piece
         result.raw_answer = "".join(parts)
@@ -188,7 +189,9 @@ class RagService:
             # The answer's conversation is still in the KV cache: only the question is new.
             t1 = time.perf_counter()
             result.verified = self.llm.judge(
-                verify_messages(question, passages, result.raw_answer, checked.text)
+                verify_messages(
+                    question, passages, result.raw_answer, checked.text, self.settings.brief_answer_words
+                )
             )
             result.timings.verify_s = time.perf_counter() - t1
             if result.verified is not None and result.verified < self.settings.verify_threshold:

@@ -84,6 +84,12 @@ class Settings(BaseSettings):
     n_threads: int | None = Field(None, description="llama.cpp threads; empty means one per core.")
     n_batch: int = Field(512, ge=8, description="llama.cpp prompt batch size.")
     max_tokens: int = Field(160, ge=8, description="Upper bound on tokens generated per answer.")
+    brief_answer_words: int = Field(
+        25,
+        ge=1,
+        description="Questions of this many words or more are asked under instructions that accept a "
+        "bare name, place, date or number: the 1.5B model restates a long question instead of answering it.",
+    )
     openai_base_url: str = Field(
         "http://127.0.0.1:8080/v1", description="Base URL of an OpenAI-compatible server."
     )

@@ -98,3 +98,17 @@ def test_general_knowledge_from_an_unrelated_passage_is_withheld(real_rag):
     # A model may answer "Guatemala City" from memory and cite a passage about Mexico City.
     result = real_rag.service.ask("What is the capital of Guatemala?")
     assert result.abstained and result.answer == ABSTAIN_TEXT, result.model_dump_json(indent=1)
+
+
+def test_a_long_multi_clause_question_gets_the_fact_not_the_question_restated(real_rag):
+    # Given questions this long, the model restated them (and often left the fact out).
+    question = (
+        "How many migrants, according to the figures of the United States Customs and Border "
+        "Protection that the articles also cite for a historic spike in undocumented arrivals "
+        "early in December, were detained on the border with Mexico in November?"
+    )
+    assert len(question.split()) >= real_rag.settings.brief_answer_words
+    result = real_rag.service.ask(question)
+    assert not result.abstained and "242,000" in result.answer, result.answer
+    assert len(result.answer.split()) <= 4, result.answer
+    assert _cited(result) and _cited(result) <= {"000_28062022011ac162", "001_0a0b291abecde7a8"}
