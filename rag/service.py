@@ -169,6 +169,7 @@ class RagService:
             support_threshold=self.settings.support_threshold,
             min_confidence=self.settings.min_confidence,
             known=lambda form: weight(form) > 0,
+            min_relevance=self.settings.min_relevance,
             articles=self.snapshot.articles,
         )
 

@@ -66,7 +66,9 @@ class Settings(BaseSettings):
         description="The best passage of each of this many top articles goes in before the rest by score.",
     )
     min_relevance: float = Field(
-        0.2, description="Best sentence relevance below this abstains without calling the model."
+        0.2,
+        description="Best sentence relevance below this abstains without calling the model; an answer "
+        "whose cited sentences all score below it is withheld.",
     )
 
     # --- generation ------------------------------------------------------

@@ -37,6 +37,7 @@ def review(
     support_threshold: float,
     min_confidence: float,
     known: Known,
+    min_relevance: float = 0.0,
     articles: Mapping[str, ArticleMeta] | None = None,
 ) -> tuple[CheckedAnswer, str | None]:
     """The checked answer and the name of the check that withheld it (None: shown, or a refusal).
@@ -48,6 +49,11 @@ def review(
     checked = check_answer(raw, passages, support_threshold, question, known)
     if checked.abstained:
         return checked, ("citation check" if checked.sentences else None)
+    # The bar a prompt's best passage must clear holds for the passage an answer rests on:
+    # a name taken from a sentence unrelated to the question is not its answer.
+    cited = {c.n for c in checked.citations}
+    if max((p.score for p in passages if p.n in cited), default=1.0) < min_relevance:
+        return checked.withheld(), "relevance"
     if confidence is not None and confidence < min_confidence:
         return checked.withheld(), "confidence"
     checked = more_items(question, other_figures(question, checked, passages), passages)
