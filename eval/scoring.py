@@ -36,12 +36,13 @@ _REFUSAL = re.compile(
 )
 
 
-WITHHELD_BY = ("citation check", "confidence", "model check")
+WITHHELD_BY = ("citation check", "relevance check", "confidence", "model check")
 
 
 def refused_by(row: Row) -> str | None:
     """Who turned the answer into a refusal: the relevance gate (no model call), the model's reply,
-    or the check that withheld its answer (citation check, confidence, model check)."""
+    or the check that withheld its answer (citation check, relevance check, confidence, model
+    check)."""
     if not row["abstained"] or row.get("error"):
         return None
     raw = (row.get("raw_answer") or "").strip()

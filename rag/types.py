@@ -128,7 +128,7 @@ class Answer(BaseModel):
     unsupported: list[str] = Field(
         default_factory=list, description="Answer sentences their cited passages do not support."
     )
-    withheld_by: Literal["citation check", "confidence", "model check"] | None = Field(
+    withheld_by: Literal["citation check", "relevance check", "confidence", "model check"] | None = Field(
         None, description="Which check turned the model's answer into an abstention, if one did."
     )
     confidence: float | None = Field(

@@ -53,7 +53,7 @@ def review(
     # a name taken from a sentence unrelated to the question is not its answer.
     cited = {c.n for c in checked.citations}
     if max((p.score for p in passages if p.n in cited), default=1.0) < min_relevance:
-        return checked.withheld(), "relevance"
+        return checked.withheld(), "relevance check"
     if confidence is not None and confidence < min_confidence:
         return checked.withheld(), "confidence"
     checked = more_items(question, other_figures(question, checked, passages), passages)

@@ -1,7 +1,10 @@
+from typing import get_args
+
 import pytest
 
+from eval.scoring import WITHHELD_BY
 from rag.answer.review import review
-from rag.types import Passage, Support
+from rag.types import Answer, Passage, Support
 
 
 def _passage(n: int, text: str, score: float) -> Passage:
@@ -15,7 +18,9 @@ PASSAGES = [
 ]
 
 
-@pytest.mark.parametrize(("raw", "withheld_by"), [("Marc Blanc [1]", None), ("Ana Ruiz [2]", "relevance")])
+@pytest.mark.parametrize(
+    ("raw", "withheld_by"), [("Marc Blanc [1]", None), ("Ana Ruiz [2]", "relevance check")]
+)
 def test_an_answer_resting_on_a_sentence_below_the_relevance_bar_is_withheld(raw, withheld_by):
     checked, by = review(
         raw,
@@ -29,3 +34,9 @@ def test_an_answer_resting_on_a_sentence_below_the_relevance_bar_is_withheld(raw
     )
     assert by == withheld_by
     assert checked.abstained is (withheld_by is not None)
+
+
+def test_every_check_name_is_one_the_answer_model_and_the_eval_accept():
+    allowed = {a for arg in get_args(Answer.model_fields["withheld_by"].annotation) for a in get_args(arg)}
+    assert allowed == set(WITHHELD_BY)
+    assert "relevance check" in allowed
