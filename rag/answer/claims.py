@@ -165,6 +165,7 @@ def ungrounded(sentence: str, cited: str, question: str = "", known: Known = lam
     # Initials only as written in capitals ("US"): "Oleg Fomenko" is not backed by "of".
     written = _tokens(f"{cited} {question}")
     acronyms = {fold(t).replace(".", "") for t in written if len(t) > 1 and t.isupper()}
+    cited_spans = _spans(cited)
     bad = []
     for span in _spans(sentence):
         if _is_number(span[0]) or _is_date(span[0]):
@@ -172,7 +173,7 @@ def ungrounded(sentence: str, cited: str, question: str = "", known: Known = lam
         else:
             words = [t for t in span if fold(t) not in _JOINERS]
             ok = _initials(words) in acronyms or _name_backed(words, vocab, asked, known, shorts)
-            ok = ok and not _renamed(words, cited, vocab | asked)
+            ok = ok and not _renamed(words, cited_spans, vocab | asked)
         if not ok:
             bad.append(" ".join(span))
     return bad
@@ -204,14 +205,14 @@ _TITLES = frozenset(
 )
 
 
-def _renamed(words: list[str], cited: str, vocab: set[str]) -> bool:
+def _renamed(words: list[str], cited_spans: list[list[str]], vocab: set[str]) -> bool:
     """Whether a name gives the cited text's surname another first name: "Mark Mitchell" on
     a passage that says "Paul Mitchell" is a person no article names, though each word,
     taken alone, is one the corpus uses."""
     if len(words) < 2 or fold(words[-2]) in _TITLES or _known(words[-2], vocab):
         return False
     last = _forms(words[-1])
-    given = [s[i - 1] for s in _spans(cited) for i in range(1, len(s)) if _forms(s[i]) & last]
+    given = [s[i - 1] for s in cited_spans for i in range(1, len(s)) if _forms(s[i]) & last]
     return any(_is_name(g) and not _is_number(g) for g in given)
 
 
