@@ -48,6 +48,7 @@ def build(settings: Settings | None = None, llm: LLM | None = None, embedder=Non
         DenseRetriever(snapshot, questions),
         candidates=settings.candidates,
         rrf_k=settings.rrf_k,
+        keep_first=settings.keep_first,
     )
     selector = ContextSelector(
         embedder=questions,

@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     top_k: int = Field(8, ge=1, le=50, description="Chunks kept after hybrid fusion.")
     candidates: int = Field(20, ge=1, description="Candidates taken from each of BM25 and the vector index.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    keep_first: int = Field(
+        1,
+        ge=0,
+        description="Each of BM25 and the vector index keeps its best this many chunks after fusion, "
+        "however low the other ranks them (0: plain reciprocal-rank fusion).",
+    )
     context_tokens: int = Field(220, ge=32, description="Token budget for the passages sent to the model.")
     max_passages: int = Field(6, ge=1, le=20, description="At most this many numbered sources in a prompt.")
     dedup_jaccard: float = Field(

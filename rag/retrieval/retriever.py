@@ -16,7 +16,7 @@ from pathlib import Path
 from rag.components.embedder import Embedder
 from rag.components.store import VectorStore
 from rag.retrieval import lexical
-from rag.retrieval.fusion import rrf
+from rag.retrieval.fusion import rrf_top
 from rag.retrieval.lexical import LexicalIndex
 from rag.types import ArticleMeta, Chunk, Hit
 
@@ -127,11 +127,14 @@ class DenseRetriever(Retriever):
 
 
 class HybridRetriever(Retriever):
-    def __init__(self, bm25: Retriever, dense: Retriever, candidates: int, rrf_k: int) -> None:
+    def __init__(
+        self, bm25: Retriever, dense: Retriever, candidates: int, rrf_k: int, keep_first: int = 1
+    ) -> None:
         self.bm25 = bm25
         self.dense = dense
         self.candidates = candidates
         self.rrf_k = rrf_k
+        self.keep_first = keep_first
 
     def retrieve_batch(
         self, queries: list[str], k: int, allowed: frozenset[str] | None = None
@@ -141,6 +144,7 @@ class HybridRetriever(Retriever):
         out = []
         for lex, sem in zip(lexical, semantic):
             by_id = {h.chunk.id: h for h in lex + sem}
-            fused = rrf([[h.chunk.id for h in lex], [h.chunk.id for h in sem]], k=self.rrf_k)
-            out.append([by_id[cid].model_copy(update={"score": s}) for cid, s in fused[:k]])
+            rankings = [[h.chunk.id for h in lex], [h.chunk.id for h in sem]]
+            fused = rrf_top(rankings, k, self.rrf_k, self.keep_first)
+            out.append([by_id[cid].model_copy(update={"score": s}) for cid, s in fused])
         return out

@@ -1,4 +1,4 @@
-from rag.retrieval.fusion import rrf
+from rag.retrieval.fusion import rrf, rrf_top
 from rag.retrieval.lexical import LexicalIndex
 from rag.retrieval.text import fold, jaccard
 from rag.types import Chunk
@@ -35,6 +35,18 @@ def test_rrf_merges_by_rank():
     fused = rrf([["a", "b", "c"], ["b", "c", "d"]], k=60)
     assert [item for item, _ in fused] == ["b", "c", "a", "d"]
     assert abs(fused[0][1] - (1 / 62 + 1 / 61)) < 1e-12
+
+
+def test_rrf_top_keeps_each_rankings_first_item():
+    # "z" is BM25's best but the vector index never ranks it: plain fusion puts it last.
+    lexical = ["z", "a", "b", "c"]
+    dense = ["a", "b", "c", "d"]
+    assert [item for item, _ in rrf_top([lexical, dense], n=3, keep_first=0)] == ["a", "b", "c"]
+    kept = rrf_top([lexical, dense], n=3, keep_first=1)
+    assert [item for item, _ in kept] == ["a", "b", "z"]  # "z" replaces the weakest, order by score
+    assert dict(kept)["z"] == dict(rrf([lexical, dense]))["z"]
+    # Already in the top n: nothing moves; and never more than n items.
+    assert rrf_top([["a", "b"], ["b", "a"]], n=1, keep_first=1) == rrf([["a", "b"], ["b", "a"]])[:1]
 
 
 def test_fold_and_jaccard():
