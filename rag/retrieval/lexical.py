@@ -53,6 +53,12 @@ CREATE VIRTUAL TABLE IF NOT EXISTS vocab USING fts5vocab (terms, 'row');
 _ALLOWED = "rowid IN (SELECT rowid FROM chunks WHERE doc_id IN (SELECT value FROM json_each(?)))"
 # Chunks fetched a page at a time when syncing many articles from the vector store.
 _BULK = 200
+# A stem in more than this many chunks (and this share of them) is "common": see ``_pruned``.
+COMMON_MIN = 10_000
+COMMON_SHARE = 0.05
+# Candidates rescored per hit asked for when common stems are left out of the match.
+_RESCORE = 50
+_K1, _B = 1.2, 0.75  # FTS5's bm25() constants
 
 
 def stem_text(text: str) -> str:
@@ -62,8 +68,7 @@ def stem_text(text: str) -> str:
 
 def match_expr(query: str) -> str:
     """An FTS5 query: any of the query's stems, each quoted so no stem reads as an operator."""
-    terms = sorted({stem(w) for w in content_words(query)})
-    return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+    return _or({stem(w) for w in content_words(query)})
 
 
 class LexicalIndex:
@@ -72,8 +77,9 @@ class LexicalIndex:
     ``path=None`` keeps it in memory (tests, throwaway indexes).
     """
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, common_min: int = COMMON_MIN) -> None:
         self.path = path
+        self.common_min = common_min
         if path is None:
             self.conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
             self.conn.executescript(SCHEMA)
@@ -82,6 +88,7 @@ class LexicalIndex:
         # One connection shared by the web server's threads; sqlite3 objects are not thread-safe.
         self._lock = threading.RLock()
         self._weights: dict[str, float] = {}
+        self._df: dict[str, int] = {}
         self._n: int | None = None
 
     # --- reading ------------------------------------------------------------
@@ -96,12 +103,19 @@ class LexicalIndex:
                 self._n = self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
             return self._n
 
+    def doc_freq(self, term: str) -> int:
+        """How many chunks hold the stem."""
+        with self._lock:
+            if term not in self._df:
+                row = self.conn.execute("SELECT doc FROM vocab WHERE term = ?", (term,)).fetchone()
+                self._df[term] = row[0] if row else 0
+            return self._df[term]
+
     def weight(self, term: str) -> float:
         """IDF of a stem, as the old BM25 gave it; one the corpus never uses weighs 0."""
         with self._lock:
             if term not in self._weights:
-                row = self.conn.execute("SELECT doc FROM vocab WHERE term = ?", (term,)).fetchone()
-                n, df = len(self), (row[0] if row else 0)
+                n, df = len(self), self.doc_freq(term)
                 self._weights[term] = math.log(1 + (n - df + 0.5) / (df + 0.5)) if df else 0.0
             return self._weights[term]
 
@@ -116,6 +130,8 @@ class LexicalIndex:
         expr = match_expr(query)
         if not expr or allowed is not None and not allowed:
             return []
+        if allowed is None and (rows := self._pruned(query, n)) is not None:
+            return rows
         args: tuple = (expr, n)
         where = "terms MATCH ?"
         if allowed is not None:
@@ -130,9 +146,49 @@ class LexicalIndex:
         )
         with self._lock:
             rows = self.conn.execute(sql, args).fetchall()
-        # Ties in document order, as the in-memory BM25 broke them.
-        rows.sort(key=lambda r: (-r[8], r[1], r[2]))
-        return [(_chunk(r), r[7], r[8]) for r in rows]
+        return _ranked(rows)
+
+    def _pruned(self, query: str, n: int) -> list[tuple[Chunk, str, float]] | None:
+        """The search without the common stems in the match, or None when there are none.
+
+        FTS5 scores every chunk that holds any stem of the query, so at a million chunks
+        one stem in a quarter of them ("meet") costs most of a second. Here the rarer stems
+        pick ``_RESCORE`` candidates per hit, and those are ranked by BM25 over all of the
+        query's stems, computed as bm25() does. A chunk holding none of the rarer stems
+        can no longer be found: at 1M synthetic chunks the top 20 kept ~95% of the full
+        ranking (README "Performance"). Below ``common_min`` chunks nothing changes.
+        """
+        terms = {stem(w) for w in content_words(query)}
+        with self._lock:
+            total = len(self)
+            cap = max(self.common_min, COMMON_SHARE * total)
+            rare = {t for t in terms if self.doc_freq(t) <= cap}
+            if not rare or rare == terms or (avg := self._avg_length(total)) is None:
+                return None
+            found = self.conn.execute(
+                "SELECT s.rowid, t.stems FROM (SELECT rowid, bm25(terms) AS score FROM terms "
+                "WHERE terms MATCH ? ORDER BY score LIMIT ?) AS s JOIN terms AS t ON t.rowid = s.rowid",
+                (_or(rare), n * _RESCORE),
+            ).fetchall()
+            idf = {t: _fts_idf(total, self.doc_freq(t)) for t in terms}
+            best = sorted(((_bm25(idf, stems, avg), rowid) for rowid, stems in found), reverse=True)[:n]
+            scores = {rowid: score for score, rowid in best}
+            marks = ",".join("?" * len(scores))
+            rows = self.conn.execute(
+                "SELECT c.id, c.doc_id, c.idx, c.start, c.stop, c.text, c.sentences, a.sha, c.rowid "
+                f"FROM chunks AS c JOIN articles AS a ON a.doc_id = c.doc_id WHERE c.rowid IN ({marks})",
+                list(scores),
+            ).fetchall()
+        return _ranked([(*r[:8], scores[r[8]]) for r in rows])
+
+    def _avg_length(self, total: int) -> float | None:
+        """Mean stems per chunk, from FTS5's own totals (its "averages" record: varints of the
+        row count, then the token count); None if that record is not as expected."""
+        row = self.conn.execute("SELECT block FROM terms_data WHERE id = 1").fetchone()
+        values = _varints(row[0]) if row and isinstance(row[0], bytes) else []
+        if len(values) != 2 or values[0] != total or not total:
+            return None
+        return values[1] / total
 
     def sentence_vectors(self, ids: Iterable[str]) -> dict[str, np.ndarray]:
         """Stored sentence vectors (float32, one row per sentence) of the chunks that have them."""
@@ -166,6 +222,7 @@ class LexicalIndex:
                 raise
             finally:
                 self._weights.clear()
+                self._df.clear()
                 self._n = None
 
     def put_articles(self, batch: list[tuple[str, str, list[Chunk], list[np.ndarray | None]]]) -> None:
@@ -235,6 +292,48 @@ class LexicalIndex:
     def close(self) -> None:
         with self._lock:
             self.conn.close()
+
+
+def _or(terms: Iterable[str]) -> str:
+    return " OR ".join('"' + t.replace('"', '""') + '"' for t in sorted(terms))
+
+
+def _ranked(rows: list[tuple]) -> list[tuple[Chunk, str, float]]:
+    # Ties in document order, as the in-memory BM25 broke them.
+    rows.sort(key=lambda r: (-r[8], r[1], r[2]))
+    return [(_chunk(r), r[7], r[8]) for r in rows]
+
+
+def _fts_idf(n: int, df: int) -> float:
+    idf = math.log((n - df + 0.5) / (df + 0.5))
+    return idf if idf > 0 else 1e-6  # as FTS5 floors it
+
+
+def _bm25(idf: dict[str, float], stems: str, avg: float) -> float:
+    tokens = stems.split()  # stems are \w+ runs, which unicode61 (tokenchars '_') keeps whole
+    norm = _K1 * (1 - _B + _B * len(tokens) / avg)
+    counts = {t: tokens.count(t) for t in idf}
+    return sum(idf[t] * tf * (_K1 + 1) / (tf + norm) for t, tf in counts.items() if tf)
+
+
+def _varints(blob: bytes) -> list[int]:
+    """SQLite's varints (big-endian 7-bit groups; the ninth byte holds 8 bits)."""
+    out, i = [], 0
+    while i < len(blob):
+        value = 0
+        for j in range(9):
+            if i >= len(blob):
+                return []
+            byte = blob[i]
+            i += 1
+            if j == 8:
+                value = (value << 8) | byte
+                break
+            value = (value << 7) | (byte & 0x7F)
+            if not byte & 0x80:
+                break
+        out.append(value)
+    return out
 
 
 def _delete(conn: sqlite3.Connection, doc_id: str) -> None:

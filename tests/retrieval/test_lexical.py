@@ -250,3 +250,38 @@ def test_a_restricted_search_takes_a_set_larger_than_sqlites_variable_limit():
     index = _migration_index()
     many = frozenset({f"other-{i}" for i in range(40_000)} | {"lower"})
     assert [c.doc_id for c, _, _ in index.search("migrants", 5, many)] == ["lower"]
+
+
+def _crowd(common_min: int) -> LexicalIndex:
+    """40 chunks that all say "migrants"; a few also name a rarer place or number."""
+    texts = {f"d{i:02d}": [f"Migrants waited at crossing number {i} for hours."] for i in range(40)}
+    texts["d07"] = ["Migrants from Ecuador and Haiti waited; migrants from Ecuador again."]
+    texts["d11"] = ["Officials from Ecuador met migrants."]
+    texts["d23"] = ["Haiti was named once, with migrants."]
+    index = LexicalIndex(None, common_min=common_min)
+    index.put_articles([(d, "sha", (cs := _chunks(d, t)), [None] * len(cs)) for d, t in texts.items()])
+    return index
+
+
+def test_common_stems_leave_the_match_but_still_score_the_candidates():
+    # "migrant" is in all 40 chunks, past 5% of them: only Ecuador and Haiti pick candidates.
+    pruned, full = _crowd(common_min=0), _crowd(common_min=10**9)
+    query = "Which migrants came from Ecuador or Haiti?"
+    got, want = pruned.search(query, 3), full.search(query, 3)
+    assert [c.doc_id for c, _, _ in got] == [c.doc_id for c, _, _ in want] == ["d07", "d11", "d23"]
+    # The same BM25 as FTS5's bm25(), computed for the candidates with the common stem included.
+    assert [s for _, _, s in got] == pytest.approx([s for _, _, s in want], rel=1e-9)
+    # The price: a chunk holding only the common stem is no longer a candidate.
+    assert len(full.search(query, 10)) == 10
+    assert {c.doc_id for c, _, _ in pruned.search(query, 10)} == {"d07", "d11", "d23"}
+    # Below common_min, or with only common stems, the search is FTS5's own.
+    assert len(pruned.search("migrants", 10)) == 10
+
+
+def test_fts5_totals_are_read_from_its_averages_record():
+    assert lexical._varints(bytes.fromhex("bd8440998bdc0a")) == [1_000_000, 52_620_810]
+    assert lexical._varints(bytes.fromhex("ff")) == []  # cut short: not trusted
+    index = _crowd(common_min=0)
+    words = sum(len(lexical.stem_text(c.text).split()) for c, _, _ in index.search("migrants", 100))
+    assert index._avg_length(len(index)) == pytest.approx(words / 40)
+    assert index._avg_length(len(index) + 1) is None  # a record that disagrees is not used
