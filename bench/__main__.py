@@ -18,7 +18,7 @@ from typing import Any
 
 from bench.common import GOLD, SEEDS, Clock, Question, RecordingLLM, load_questions, machine
 
-SECTIONS = ("latency", "tutorial", "ingest", "storage", "scale", "coldstart")
+SECTIONS = ("latency", "tutorial", "ingest", "storage", "lexical", "scale", "coldstart")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -34,6 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--only", help=f"comma-separated sections out of {','.join(SECTIONS)},budget,tune")
     p.add_argument("--scale-chunks", type=int, default=100_000)
     p.add_argument("--storage-chunks", type=int, default=20_000, help="corpus size for 'storage'")
+    p.add_argument("--lexical-chunks", type=int, default=100_000, help="index size for 'lexical'")
     p.add_argument("--max-embed-min", type=float, default=15.0, help="beyond this, random vectors at scale")
     p.add_argument("--budgets", default="120,180,220,300,450", help="context_tokens values for 'budget'")
     p.add_argument("--work", type=Path, default=Path("/tmp/newsrag-bench"), help="scratch directory")
@@ -149,6 +150,11 @@ def other_sections(args: argparse.Namespace, todo: list[str], results: dict[str,
 
         log(f"storage at {args.storage_chunks} chunks ...")
         results["storage"] = storage.run(args.work / "scale", args.storage_chunks, log=log)
+    if "lexical" in todo:
+        from bench import lexical
+
+        log(f"lexical search at {args.lexical_chunks} chunks ...")
+        results["lexical"] = lexical.run(args.work / "scale", args.lexical_chunks, log=log)
     if "scale" in todo:
         from bench import scale
 

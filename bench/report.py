@@ -102,6 +102,11 @@ def section_lines(results: dict[str, Any]) -> list[str]:
         from bench.storage import lines as storage_lines
 
         lines += storage_lines(st, _row, _s)
+    lx = results.get("lexical")
+    if lx and "chunks" in lx:
+        from bench.lexical import lines as lexical_lines
+
+        lines += lexical_lines(lx, _row, _s)
     sc = results.get("scale")
     if sc and "chunks" in sc:
         re_ = sc.get("restart", {})
