@@ -1,7 +1,8 @@
 """python -m bench: measure every stage on this machine, print a table, write JSON.
 
 Sections: latency (with the overhead replay), tutorial (the LlamaIndex baseline, same
-questions), ingest, storage (model-free: on-disk indexes, restart, ingest rate), scale,
+questions), ingest, storage (model-free: on-disk indexes, restart, ingest rate), lexical
+(model-free: the BM25 query alone at a large size), scale,
 coldstart; opt-in: budget (recall vs context_tokens) and
 tune (llama.cpp threads and batch). See README "Performance".
 """

@@ -93,8 +93,8 @@ def lines(lx: dict[str, Any], row, fmt) -> list[str]:  # noqa: ANN001 - bench.re
     return [
         f"Lexical search alone ({lx['chunks']} chunks, {lx['queries']} queries)",
         row("", "p50", "p95"),
-        row("BM25, common stems left out of the match", fmt(s["p50"], "s", 3), fmt(s["p95"], "s", 3)),
-        row("BM25, FTS5 scoring every stem", fmt(f["p50"], "s", 3), fmt(f["p95"], "s", 3)),
+        row("BM25, common stems pruned", fmt(s["p50"], "s", 3), fmt(s["p95"], "s", 3)),
+        row("BM25, FTS5 on every stem", fmt(f["p50"], "s", 3), fmt(f["p95"], "s", 3)),
         row("full top 20 / top 8 kept", fmt(lx["top20_kept"], "", 3), fmt(lx["top8_kept"], "", 3)),
         row("identical rankings", f"{lx['identical_rankings']}/{lx['queries']}", ""),
     ]
