@@ -98,22 +98,26 @@ def probe(data_dir: Path) -> dict[str, Any]:
     embedder = CountingEmbedder(RandomEmbedder())
     rss_start = _rss_mb()
     rag = build(Settings(data_dir=data_dir), embedder=embedder)  # the LLM is never loaded
-    qs = queries(N_QUERIES + 1)
+    qs = queries(2 * N_QUERIES + 1)
     rag.service.retrieve(qs[0])
     out: dict[str, Any] = {
         "restart_to_first_retrieval_s": time.perf_counter() - t0,
         "synced_articles": len(rag.service.snapshot.lexical.synced()),
     }
-    hybrid, full = [], []
-    for q in qs[1:]:
+    # Each timing on queries not asked before: a repeated query finds its index pages
+    # cached, which at 1M chunks made the second call's p95 half the first's.
+    full = []
+    for q in qs[1 : N_QUERIES + 1]:
         before = embedder.texts
-        with Clock() as c:
-            rag.service.retriever.retrieve(q, rag.settings.top_k)
-        hybrid.append(c.s)
         with Clock() as c:
             rag.service.retrieve(q)
         full.append(c.s)
         out["texts_embedded_per_question"] = embedder.texts - before  # retrieval and selection
+    hybrid = []
+    for q in qs[N_QUERIES + 1 :]:
+        with Clock() as c:
+            rag.service.retriever.retrieve(q, rag.settings.top_k)
+        hybrid.append(c.s)
     out.update(
         hybrid_s=stats(hybrid),
         retrieve_with_selection_s=stats(full),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import inspect
 import json
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
@@ -22,6 +23,9 @@ from rag.settings import Settings
 from rag.types import ArticleMeta, Chunk, Sentence
 
 _PAGE = 5000  # records per Chroma get(); keeps memory flat on large indexes
+# A manifest record no article has: every manifest write gives it a new random value, so
+# a reader learns whether the manifest changed from one record instead of all of them.
+STAMP_ID = "__manifest_stamp__"
 _REBUILD = "Rebuild it from the articles with: python -m rag ingest --rebuild PATH"
 F = TypeVar("F", bound=Callable)
 
@@ -89,12 +93,23 @@ class VectorStore:
     @_guarded
     def articles(self) -> dict[str, ArticleMeta]:
         got = self.docs.get(include=["metadatas"])
-        return {i: ArticleMeta(**m) for i, m in zip(got["ids"], got["metadatas"])}
+        return {i: ArticleMeta(**m) for i, m in zip(got["ids"], got["metadatas"]) if i != STAMP_ID}
+
+    @_guarded
+    def stamp(self) -> str | None:
+        """The manifest's change stamp (None: never written by a version that keeps one)."""
+        got = self.docs.get(ids=[STAMP_ID], include=["metadatas"])
+        return str(got["metadatas"][0].get("stamp")) if got["ids"] else None
+
+    def _bump(self) -> None:
+        # Written after the records it announces: a reader that sees it sees them.
+        self.docs.upsert(ids=[STAMP_ID], embeddings=[[0.0]], metadatas=[{"stamp": uuid.uuid4().hex}])
 
     @_guarded
     def put_article(self, meta: ArticleMeta) -> None:
         record = meta.model_dump()
         self.docs.upsert(ids=[meta.doc_id], embeddings=[[0.0]], metadatas=[record])
+        self._bump()
 
     @_guarded
     def put_articles(self, metas: list[ArticleMeta]) -> None:
@@ -105,10 +120,12 @@ class VectorStore:
                 embeddings=[[0.0]] * len(metas),
                 metadatas=[m.model_dump() for m in metas],
             )
+            self._bump()
 
     @_guarded
     def delete_article(self, doc_id: str) -> None:
         self.docs.delete(ids=[doc_id])
+        self._bump()
         self.chunks.delete(where={"doc_id": doc_id})
 
     # --- chunks ------------------------------------------------------------

@@ -1,0 +1,68 @@
+"""The manifest snapshot: read whole only when its stamp says it changed (real Chroma)."""
+
+from __future__ import annotations
+
+from rag.components.store import STAMP_ID
+from rag.factory import build
+from tests.fakes import HashEmbedder, ScriptedLLM
+
+ARTICLE = "Harbour pilots in Valparaiso counted 7319 containers on Tuesday. They blamed the fog."
+
+
+def _build(settings):  # noqa: ANN001, ANN202
+    return build(settings, llm=ScriptedLLM(lambda m: ""), embedder=HashEmbedder())
+
+
+def _second_app(settings, tmp_path):  # noqa: ANN001, ANN202
+    """Another app on the same manifest, counting its whole-manifest reads."""
+    two = _build(settings.model_copy(update={"lexical_dir": tmp_path / "machine2"}))
+    snap = two.service.snapshot.refresh()
+    snap.ttl_s = 0.0
+    reads: list[int] = []
+    original = two.store.articles
+    two.store.articles = lambda: reads.append(1) or original()
+    return snap, reads
+
+
+def test_every_manifest_write_changes_the_stamp_and_the_stamp_is_no_article(settings, seeds_copy):
+    rag = _build(settings)
+    assert rag.store.stamp() is None  # a new index: never written
+    rag.ingestor.ingest_path(seeds_copy)
+    after_ingest = rag.store.stamp()
+    assert after_ingest is not None
+    assert STAMP_ID not in rag.store.articles() and len(rag.store.articles()) == 5
+    rag.ingestor.delete("000_28062022011ac162")
+    assert rag.store.stamp() not in (None, after_ingest)
+
+
+def test_an_unchanged_stamp_skips_the_read_and_a_new_article_is_still_seen(settings, seeds_copy, tmp_path):
+    one = _build(settings)
+    one.ingestor.ingest_path(seeds_copy)
+    snap, reads = _second_app(settings, tmp_path)
+    for _ in range(3):
+        snap.refresh()
+    assert reads == []  # nothing changed: one record was read each time, not the manifest
+
+    (seeds_copy / "harbour.txt").write_text(ARTICLE)
+    one.ingestor.ingest_path(seeds_copy)
+    snap.refresh()
+    assert reads == [1] and "harbour" in snap.articles
+    assert snap.lexical.synced()["harbour"] == one.store.articles()["harbour"].sha256
+
+    one.ingestor.delete("harbour")
+    snap.refresh()
+    assert reads == [1, 1] and "harbour" not in snap.articles
+
+
+def test_a_writer_that_keeps_no_stamp_is_seen_at_the_next_full_read(settings, seeds_copy, tmp_path):
+    one = _build(settings)
+    one.ingestor.ingest_path(seeds_copy)
+    snap, reads = _second_app(settings, tmp_path)
+    doc = "001_0a0b291abecde7a8"
+    record = one.store.articles()[doc].model_copy(update={"source": "La Opinión"}).model_dump()
+    one.store.docs.upsert(ids=[doc], embeddings=[[0.0]], metadatas=[record])  # as an older version writes
+    snap.refresh()
+    assert reads == [] and snap.articles[doc].source != "La Opinión"
+    snap.full_s = 0.0  # the periodic full read is due
+    snap.refresh()
+    assert reads == [1] and snap.articles[doc].source == "La Opinión"
