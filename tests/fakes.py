@@ -64,3 +64,10 @@ def cite_source_with(text: str) -> Callable[[list[Message]], str]:
         return "I could not find that in the articles."
 
     return reply
+
+
+def offline_rag(settings):  # noqa: ANN001, ANN201
+    """The real app on ``settings`` (real Chroma and lexical index), with fake models."""
+    from rag.factory import build
+
+    return build(settings, llm=ScriptedLLM(lambda m: ""), embedder=HashEmbedder())

@@ -107,9 +107,7 @@ class VectorStore:
 
     @_guarded
     def put_article(self, meta: ArticleMeta) -> None:
-        record = meta.model_dump()
-        self.docs.upsert(ids=[meta.doc_id], embeddings=[[0.0]], metadatas=[record])
-        self._bump()
+        self.put_articles([meta])
 
     @_guarded
     def put_articles(self, metas: list[ArticleMeta]) -> None:

@@ -1,15 +1,10 @@
 """Incremental ingestion into a real Chroma directory (fake embedder)."""
 
-from rag.factory import build
-from tests.fakes import HashEmbedder, ScriptedLLM
-
-
-def _build(settings):
-    return build(settings, llm=ScriptedLLM(lambda m: ""), embedder=HashEmbedder())
+from tests.fakes import offline_rag
 
 
 def test_ingest_is_incremental_and_idempotent(settings, seeds_copy):
-    rag = _build(settings)
+    rag = offline_rag(settings)
     first = rag.ingestor.ingest_path(seeds_copy)
     assert len(first.added) == 5 and not first.skipped
     n_chunks = rag.store.chunks.count()
@@ -31,7 +26,7 @@ def test_ingest_is_incremental_and_idempotent(settings, seeds_copy):
 
 
 def test_bad_file_is_skipped_and_nothing_is_lost(settings, seeds_copy):
-    rag = _build(settings)
+    rag = offline_rag(settings)
     rag.ingestor.ingest_path(seeds_copy)
     before = rag.store.chunks.count()
     (seeds_copy / "zz_binary.txt").write_bytes(b"\x00\xff\x00garbage")
@@ -45,7 +40,7 @@ def test_bad_file_is_skipped_and_nothing_is_lost(settings, seeds_copy):
 
 
 def test_metadata_a_newer_reader_extracts_is_refreshed_without_re_embedding(settings, seeds_copy):
-    rag = _build(settings)
+    rag = offline_rag(settings)
     rag.ingestor.ingest_path(seeds_copy)
     doc = "004_3f19723b59c844a4"
     old = rag.store.articles()[doc]

@@ -9,16 +9,11 @@ from pathlib import Path
 import pytest
 
 from rag.components.store import forget_clients
-from rag.factory import build
 from rag.retrieval import lexical, localdb
 from rag.retrieval.lexical import LexicalIndex
-from tests.fakes import HashEmbedder, ScriptedLLM
+from tests.fakes import offline_rag
 
 ARTICLE = "Harbour pilots in Valparaiso counted 7319 containers on Tuesday. They blamed the fog."
-
-
-def _build(settings):  # noqa: ANN001, ANN202
-    return build(settings, llm=ScriptedLLM(lambda m: ""), embedder=HashEmbedder())
 
 
 def _lexical_docs(rag, query: str) -> list[str]:  # noqa: ANN001
@@ -31,7 +26,7 @@ def _rows(rag, doc_id: str) -> set[int]:  # noqa: ANN001
 
 
 def test_add_change_delete_touch_only_that_article_and_queries_follow(settings, seeds_copy):
-    rag = _build(settings)
+    rag = offline_rag(settings)
     rag.ingestor.ingest_path(seeds_copy)
     others = {d: _rows(rag, d) for d in rag.store.articles()}
 
@@ -56,7 +51,7 @@ def test_add_change_delete_touch_only_that_article_and_queries_follow(settings, 
 
 
 def test_a_question_embeds_only_itself(settings, seeds_copy):
-    rag = _build(settings)
+    rag = offline_rag(settings)
     rag.ingestor.ingest_path(seeds_copy)
     embedder = rag.ingestor.embedder
     seen: list[list[str]] = []
@@ -68,11 +63,11 @@ def test_a_question_embeds_only_itself(settings, seeds_copy):
 
 
 def test_a_restart_rebuilds_nothing_and_a_lost_index_is_rebuilt_from_the_manifest(settings, seeds_copy):
-    rag = _build(settings)
+    rag = offline_rag(settings)
     rag.ingestor.ingest_path(seeds_copy)
     q = "How many migrants did CBP detain in November?"
     want = _lexical_docs(rag, q)
-    again = _build(settings)
+    again = offline_rag(settings)
     calls = []
     again.store.chunks_of = lambda *a: calls.append(a) or []
     assert _lexical_docs(again, q) == want and calls == []
@@ -80,14 +75,14 @@ def test_a_restart_rebuilds_nothing_and_a_lost_index_is_rebuilt_from_the_manifes
     again.service.snapshot.lexical.close()
     for f in settings.lexical_path.glob("lexical.sqlite*"):
         f.unlink()
-    fresh = _build(settings)
+    fresh = offline_rag(settings)
     assert _lexical_docs(fresh, q) == want
 
 
 def test_sync_follows_the_manifest_after_a_kill_between_commit_and_lexical_write(settings, seeds_copy):
     """The manifest is the commit point: rows the ingest never wrote are filled by the next sync,
     and chunks of a version the manifest never named stay invisible."""
-    rag = _build(settings)
+    rag = offline_rag(settings)
     rag.ingestor.ingest_path(seeds_copy)
     lex = rag.service.snapshot.lexical
 
@@ -100,7 +95,7 @@ def test_sync_follows_the_manifest_after_a_kill_between_commit_and_lexical_write
         rag.ingestor.ingest_path(seeds_copy)
     lex.put_articles = original
     forget_clients()
-    restarted = _build(settings)
+    restarted = offline_rag(settings)
     assert _lexical_docs(restarted, "Valparaiso containers") == ["harbour"]
     synced = restarted.service.snapshot.lexical.synced()
     assert synced == {d: m.sha256 for d, m in restarted.store.articles().items()}
@@ -110,16 +105,16 @@ def test_sync_follows_the_manifest_after_a_kill_between_commit_and_lexical_write
     (seeds_copy / "harbour.txt").write_text(ARTICLE.replace("Valparaiso", "Antofagasta"))
     with pytest.raises(KeyboardInterrupt):
         restarted.ingestor.ingest_path(seeds_copy)
-    third = _build(settings)
+    third = offline_rag(settings)
     assert _lexical_docs(third, "Antofagasta") == []
     assert _lexical_docs(third, "Valparaiso containers") == ["harbour"]
 
 
 def test_a_second_process_sees_a_new_article_without_a_rebuild(settings, seeds_copy, tmp_path):
     """Two apps on one shared manifest, each with its own lexical index (as on two machines)."""
-    one = _build(settings)
+    one = offline_rag(settings)
     one.ingestor.ingest_path(seeds_copy)
-    two = _build(settings.model_copy(update={"lexical_dir": tmp_path / "machine2"}))
+    two = offline_rag(settings.model_copy(update={"lexical_dir": tmp_path / "machine2"}))
     assert _lexical_docs(two, "CBP migrants November")
     two.service.snapshot.ttl_s = 0.0
     fetched: list[str] = []
@@ -168,7 +163,7 @@ def test_old_bm25_pickles_are_deleted_unread(settings, seeds_copy, tmp_path):
     folder = settings.data_dir / "bm25"
     folder.mkdir(parents=True)
     (folder / "bm25-0123456789abcdef01234567.pkl").write_bytes(pickle.dumps(Payload()))
-    rag = _build(settings)
+    rag = offline_rag(settings)
     rag.ingestor.ingest_path(seeds_copy)
     assert _lexical_docs(rag, "CBP migrants November")
     assert not folder.exists() and not marker.exists()

@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 from rag.components.store import STAMP_ID
-from rag.factory import build
-from tests.fakes import HashEmbedder, ScriptedLLM
+from tests.fakes import offline_rag
 
 ARTICLE = "Harbour pilots in Valparaiso counted 7319 containers on Tuesday. They blamed the fog."
 
 
-def _build(settings):  # noqa: ANN001, ANN202
-    return build(settings, llm=ScriptedLLM(lambda m: ""), embedder=HashEmbedder())
-
-
 def _second_app(settings, tmp_path):  # noqa: ANN001, ANN202
     """Another app on the same manifest, counting its whole-manifest reads."""
-    two = _build(settings.model_copy(update={"lexical_dir": tmp_path / "machine2"}))
+    two = offline_rag(settings.model_copy(update={"lexical_dir": tmp_path / "machine2"}))
     snap = two.service.snapshot.refresh()
     snap.ttl_s = 0.0
     reads: list[int] = []
@@ -25,7 +20,7 @@ def _second_app(settings, tmp_path):  # noqa: ANN001, ANN202
 
 
 def test_every_manifest_write_changes_the_stamp_and_the_stamp_is_no_article(settings, seeds_copy):
-    rag = _build(settings)
+    rag = offline_rag(settings)
     assert rag.store.stamp() is None  # a new index: never written
     rag.ingestor.ingest_path(seeds_copy)
     after_ingest = rag.store.stamp()
@@ -36,7 +31,7 @@ def test_every_manifest_write_changes_the_stamp_and_the_stamp_is_no_article(sett
 
 
 def test_an_unchanged_stamp_skips_the_read_and_a_new_article_is_still_seen(settings, seeds_copy, tmp_path):
-    one = _build(settings)
+    one = offline_rag(settings)
     one.ingestor.ingest_path(seeds_copy)
     snap, reads = _second_app(settings, tmp_path)
     for _ in range(3):
@@ -55,7 +50,7 @@ def test_an_unchanged_stamp_skips_the_read_and_a_new_article_is_still_seen(setti
 
 
 def test_a_writer_that_keeps_no_stamp_is_seen_at_the_next_full_read(settings, seeds_copy, tmp_path):
-    one = _build(settings)
+    one = offline_rag(settings)
     one.ingestor.ingest_path(seeds_copy)
     snap, reads = _second_app(settings, tmp_path)
     doc = "001_0a0b291abecde7a8"
