@@ -7,6 +7,10 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 ABSTAIN_TEXT = "I could not find that in the articles."
+# A manifest record no article has (rag/components/store.py): every manifest write gives it
+# a new random value, so a reader learns whether the manifest changed from one record
+# instead of all of them. The reader refuses an article file with this name.
+STAMP_DOC_ID = "__manifest_stamp__"
 
 
 class Turn(BaseModel):
@@ -44,8 +48,23 @@ class ArticleMeta(BaseModel):
     )
     source: str = ""
     author: str = ""
-    sha256: str = ""
+    sha256: str = Field("", description="SHA-256 of the article file's bytes.")
+    parser: int = Field(
+        0,
+        description="Version of the parsing rules (cleaning, chunking, sentence context) that made the "
+        "chunks; 0 for articles indexed before it was recorded.",
+    )
     n_chunks: int = 0
+
+    @property
+    def version(self) -> str:
+        """What names this article's indexed chunks: the file's hash and the rules that parsed it.
+
+        A change to either re-indexes the article. The parser comes first so that the
+        16-character record ids (``record_id``) of two parses never collide: the old
+        version's chunks stay readable until the new manifest record replaces them.
+        """
+        return f"p{self.parser}:{self.sha256}" if self.parser else self.sha256
 
 
 class Hit(BaseModel):

@@ -20,12 +20,9 @@ import numpy as np
 
 from rag.errors import RagError
 from rag.settings import Settings
-from rag.types import ArticleMeta, Chunk, Sentence
+from rag.types import STAMP_DOC_ID, ArticleMeta, Chunk, Sentence
 
 _PAGE = 5000  # records per Chroma get(); keeps memory flat on large indexes
-# A manifest record no article has: every manifest write gives it a new random value, so
-# a reader learns whether the manifest changed from one record instead of all of them.
-STAMP_ID = "__manifest_stamp__"
 _REBUILD = "Rebuild it from the articles with: python -m rag ingest --rebuild PATH"
 F = TypeVar("F", bound=Callable)
 
@@ -93,17 +90,17 @@ class VectorStore:
     @_guarded
     def articles(self) -> dict[str, ArticleMeta]:
         got = self.docs.get(include=["metadatas"])
-        return {i: ArticleMeta(**m) for i, m in zip(got["ids"], got["metadatas"]) if i != STAMP_ID}
+        return {i: ArticleMeta(**m) for i, m in zip(got["ids"], got["metadatas"]) if i != STAMP_DOC_ID}
 
     @_guarded
     def stamp(self) -> str | None:
         """The manifest's change stamp (None: never written by a version that keeps one)."""
-        got = self.docs.get(ids=[STAMP_ID], include=["metadatas"])
+        got = self.docs.get(ids=[STAMP_DOC_ID], include=["metadatas"])
         return str(got["metadatas"][0].get("stamp")) if got["ids"] else None
 
     def _bump(self) -> None:
         # Written after the records it announces: a reader that sees it sees them.
-        self.docs.upsert(ids=[STAMP_ID], embeddings=[[0.0]], metadatas=[{"stamp": uuid.uuid4().hex}])
+        self.docs.upsert(ids=[STAMP_DOC_ID], embeddings=[[0.0]], metadatas=[{"stamp": uuid.uuid4().hex}])
 
     @_guarded
     def put_article(self, meta: ArticleMeta) -> None:

@@ -3,7 +3,9 @@
 Scraped articles carry navigation ("Skip to content"), teasers after "Keep
 reading:", repeated headlines, bylines and photo credits. They add noise to
 retrieval and cost prompt tokens, so they go; the metadata lines among them
-are kept as fields instead of as text.
+are kept as fields instead of as text. Bylines are the exception: they are
+recorded *and* kept, because "who wrote the article in X?" is a question people
+ask, and its answer needs a sentence to quote.
 """
 
 from __future__ import annotations
@@ -24,6 +26,10 @@ _BOILERPLATE = re.compile(
 _TEASER_HEADING = re.compile(r"^(keep reading|read more|read also|see also|more on this)\s*:?$", re.I)
 _BULLET = re.compile(r"^\s*([•\-*–]|\d{1,2}[.)])\s+")
 _BYLINE = re.compile(r"^\s*[Bb]y\s+([A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+){0,3})\s*$")
+# "By Name | Outlet | 2023-12-24T15:00:00+00:00" or "Outlet | 2023-10-20": the pipe
+# line that feeds and aggregators write. Only a trailing ISO date makes it metadata;
+# an outlet name may hold " | " itself ("Cnbc | World Business News Leader").
+_PIPE_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$")
 _SOURCE = re.compile(r"^\s*(?:source|outlet|publisher)\s*:\s*(.{2,60}?)\s*$", re.I)
 _MONTHS = "jan feb mar apr may jun jul aug sep oct nov dec".split()
 _MONTH_RE = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
@@ -96,6 +102,7 @@ def clean(mapped: MappedText) -> CleanResult:
     kept: list[MappedText] = []
     seen: set[str] = set()
     in_teasers = False
+    bylines = 0  # kept lines that are bylines: a headline may still follow them
     for start, end in _lines(mapped):
         line = mapped.text[start:end]
         stripped = line.strip()
@@ -112,7 +119,8 @@ def clean(mapped: MappedText) -> CleanResult:
             in_teasers = True
             result.dropped.append(stripped)
             continue
-        if _metadata_line(stripped, result) or _BOILERPLATE.match(stripped) or key in seen:
+        byline = _byline(stripped, result)
+        if not byline and (_metadata_line(stripped, result) or _BOILERPLATE.match(stripped) or key in seen):
             result.dropped.append(stripped)
             continue
         if _BREADCRUMB.match(stripped) and " " not in stripped[:20]:
@@ -122,7 +130,9 @@ def clean(mapped: MappedText) -> CleanResult:
         if prefix:
             result.date = result.date or prefix.group(1)
             start += prefix.end()
-        if not result.title and _is_title(stripped) and not kept:
+        if byline:
+            bylines += 1
+        elif not result.title and _is_title(stripped) and len(kept) == bylines:
             result.title = stripped
         seen.add(key)
         pieces = _strip_credits(mapped, start, end)
@@ -137,11 +147,34 @@ def clean(mapped: MappedText) -> CleanResult:
     return result
 
 
-def _metadata_line(line: str, result: CleanResult) -> bool:
-    """Record a byline, outlet or dateline; True when the line is only metadata."""
+def parse_byline(line: str) -> tuple[str, str, str] | None:
+    """(author, outlet, YYYY-MM-DD) from a byline line, '' where it gives none; None if not one."""
     if m := _BYLINE.match(line):
-        result.author = result.author or m.group(1)
-        return True
+        return m.group(1), "", ""
+    parts = [p.strip() for p in line.split(" | ")]
+    date = _PIPE_DATE.match(parts[-1]) if len(parts) >= 2 else None
+    if date is None:
+        return None
+    author = parts[0][3:].strip() if parts[0][:3].lower() == "by " else ""
+    outlet = " | ".join(parts[1:-1] if author else parts[:-1])
+    if len(outlet) > 80 or len(author) > 120:
+        return None  # a sentence that happens to end in a date, not a byline
+    return author, outlet, date.group(1)
+
+
+def _byline(line: str, result: CleanResult) -> bool:
+    """Record the author, outlet and date a byline gives; True when the line is one."""
+    found = parse_byline(line)
+    if found is None:
+        return False
+    result.author = result.author or found[0]
+    result.source = result.source or found[1]
+    result.date = result.date or found[2]
+    return True
+
+
+def _metadata_line(line: str, result: CleanResult) -> bool:
+    """Record an outlet or dateline; True when the line is only metadata."""
     if m := _SOURCE.match(line):
         result.source = result.source or m.group(1)
         return True

@@ -137,7 +137,7 @@ class Ingestor:
             return None
         article.meta.path = str(file.resolve())
         old = known.get(doc_id)
-        if old and old.sha256 == article.meta.sha256:
+        if old and old.version == article.meta.version:
             report.unchanged.append(doc_id)
             if old != article.meta:  # a newer reader extracts more (date_from): no re-embedding
                 refreshed.append(article.meta)
@@ -189,12 +189,12 @@ class Ingestor:
     def _write_batch(self, batch: list[ParsedArticle], chunk_vecs: np.ndarray, sent_vecs: np.ndarray) -> None:
         """Chunks, then manifest records (the commit point), then lexical rows, then prune."""
         chunks = [c for a in batch for c in a.chunks]
-        shas = [a.meta.sha256 for a in batch for _ in a.chunks]
+        shas = [a.meta.version for a in batch for _ in a.chunks]
         self.store.add_chunks(chunks, chunk_vecs, shas)
         self.store.put_articles([a.meta for a in batch])  # the commit point of these articles
         rows, s_off = [], 0
         for article in batch:
-            sha = article.meta.sha256
+            sha = article.meta.version
             stored, per_chunk = [], []
             for chunk in article.chunks:
                 n = len(chunk.sentences)
@@ -203,7 +203,7 @@ class Ingestor:
                 stored.append(chunk.model_copy(update={"id": record_id(chunk, sha)}))
             rows.append((article.meta.doc_id, sha, stored, per_chunk))
         self.snapshot.lexical.put_articles(rows)
-        self.store.prune_many({a.meta.doc_id: a.meta.sha256 for a in batch})
+        self.store.prune_many({a.meta.doc_id: a.meta.version for a in batch})
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         if not texts:

@@ -12,7 +12,7 @@ from rag.ingest.chunk import chunk_article
 from rag.ingest.clean import CleanResult, clean
 from rag.ingest.documents import DOCUMENT_KINDS, Extracted, extract_document
 from rag.ingest.text import MappedText, html_to_text
-from rag.types import ArticleMeta, Chunk
+from rag.types import STAMP_DOC_ID, ArticleMeta, Chunk
 
 SUPPORTED = {
     ".txt": "text",
@@ -22,6 +22,13 @@ SUPPORTED = {
     ".htm": "html",
     **DOCUMENT_KINDS,
 }
+
+
+# Bump when cleaning, chunking or the sentence context (with_antecedents) changes what an
+# article's chunks or sentence vectors hold: every article is then re-indexed on the next
+# ingest, although its file is unchanged. 1: bylines kept as text; a sentence closing a
+# quotation carries its opening.
+PARSER_VERSION = 1
 
 
 @dataclass
@@ -48,6 +55,8 @@ def safe_id(text: str, shown: str | None = None) -> str:
     doc_id = _UNSAFE.sub("_", basename(text)).strip().lstrip(".")[:150]
     if not doc_id:
         raise BadArticle(f"{shown or text!r} is not a usable article name; give the file a name.")
+    if doc_id == STAMP_DOC_ID:
+        raise BadArticle(f"{shown or text!r}: the name {STAMP_DOC_ID!r} is reserved by the index; rename it.")
     return doc_id
 
 
@@ -113,6 +122,7 @@ def parse_bytes(data: bytes, name: str, doc_id: str, max_chars: int) -> ParsedAr
         source=cleaned.source,
         author=from_file.author or cleaned.author,
         sha256=sha256_bytes(data),
+        parser=PARSER_VERSION,
         n_chunks=len(chunks),
     )
     return ParsedArticle(meta, chunks)

@@ -268,7 +268,7 @@ class LexicalIndex:
         """
         have = self.synced()
         gone = [d for d in have if d not in manifest]
-        todo = {d: m.sha256 for d, m in manifest.items() if have.get(d) != m.sha256}
+        todo = {d: m.version for d, m in manifest.items() if have.get(d) != m.version}
         if gone:  # one transaction for all: after a --rebuild that is every article
             with self._write() as conn:
                 for doc_id in gone:

@@ -99,7 +99,7 @@ class Snapshot:
 
     def is_live(self, doc_id: str, sha: str) -> bool:
         meta = self.articles.get(doc_id)
-        return meta is not None and meta.sha256 == sha
+        return meta is not None and meta.version == sha
 
     def hit(self, chunk: Chunk, score: float) -> Hit:
         meta = self.articles.get(chunk.doc_id)

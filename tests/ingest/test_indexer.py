@@ -53,3 +53,18 @@ def test_metadata_a_newer_reader_extracts_is_refreshed_without_re_embedding(sett
     assert rag.ingestor.embedder.calls == calls
     # A running service sees the refreshed record with no new article version.
     assert rag.service.snapshot.refresh().articles[doc].date_from == "dateline"
+
+
+def test_new_parsing_rules_re_index_unchanged_files(settings, seeds_copy, monkeypatch):
+    rag = offline_rag(settings)
+    rag.ingestor.ingest_path(seeds_copy)
+    doc = "001_0a0b291abecde7a8"
+    old = rag.store.articles()[doc]
+    monkeypatch.setattr("rag.ingest.reader.PARSER_VERSION", old.parser + 1)
+    report = rag.ingestor.ingest_path(seeds_copy)
+    assert len(report.updated) == 5 and report.chunks > 0
+    new = rag.store.articles()[doc]
+    assert new.sha256 == old.sha256 and new.version != old.version
+    # Only the new parse's chunks are left, and the lexical index follows the manifest.
+    assert {sha for c, sha in rag.store.iter_chunks() if c.doc_id == doc} == {new.version}
+    assert rag.service.snapshot.refresh().lexical.synced()[doc] == new.version

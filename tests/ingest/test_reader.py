@@ -1,7 +1,7 @@
 import pytest
 
 from rag.errors import BadArticle
-from rag.ingest.reader import list_articles, parse_bytes, parse_file
+from rag.ingest.reader import PARSER_VERSION, doc_id_for, list_articles, parse_bytes, parse_file, safe_id
 from tests.conftest import SEEDS
 
 
@@ -25,6 +25,10 @@ def test_seed_article_metadata_and_quotes():
     raw = (SEEDS / "001_0a0b291abecde7a8.txt").read_text()
     assert article.meta.title == "La Opinion Today: Biden and AMLO will negotiate new immigration measures"
     assert article.meta.author == "Andrea Espinoza"
+    assert article.meta.parser == PARSER_VERSION and article.meta.version.endswith(article.meta.sha256)
+    # Recorded and kept: "who wrote it?" needs a sentence to quote.
+    byline = next(s for c in article.chunks for s in c.sentences if s.text == "By Andrea Espinoza")
+    assert raw[byline.start : byline.end] == byline.text
     assert article.meta.date == "2023-12-27"
     texts = " ".join(c.text for c in article.chunks)
     assert "Keep reading" not in texts and "10,000 migrants begin caravan" not in texts
@@ -55,3 +59,10 @@ def test_a_date_found_only_in_the_body_is_marked_as_such():
     dateline = parse_file(SEEDS / "004_3f19723b59c844a4.txt", 5_000_000, 600).meta
     assert (caption.date, caption.date_from) == ("2023-12-27", "text")
     assert (dateline.date, dateline.date_from) == ("2023-12-29", "dateline")
+
+
+def test_the_manifest_stamp_name_is_refused_as_an_article_id():
+    # The index keeps a record under this id; an article with it would be overwritten.
+    for make in (lambda: doc_id_for("news/__manifest_stamp__.txt"), lambda: safe_id("__manifest_stamp__")):
+        with pytest.raises(BadArticle, match="reserved"):
+            make()

@@ -98,7 +98,7 @@ def test_sync_follows_the_manifest_after_a_kill_between_commit_and_lexical_write
     restarted = offline_rag(settings)
     assert _lexical_docs(restarted, "Valparaiso containers") == ["harbour"]
     synced = restarted.service.snapshot.lexical.synced()
-    assert synced == {d: m.sha256 for d, m in restarted.store.articles().items()}
+    assert synced == {d: m.version for d, m in restarted.store.articles().items()}
 
     # Chunks written but never committed (killed before the manifest): not in the index.
     restarted.store.put_articles = lambda metas: (_ for _ in ()).throw(KeyboardInterrupt())

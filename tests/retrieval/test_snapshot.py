@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.components.store import STAMP_ID
+from rag.types import STAMP_DOC_ID
 from tests.fakes import offline_rag
 
 ARTICLE = "Harbour pilots in Valparaiso counted 7319 containers on Tuesday. They blamed the fog."
@@ -25,7 +25,7 @@ def test_every_manifest_write_changes_the_stamp_and_the_stamp_is_no_article(sett
     rag.ingestor.ingest_path(seeds_copy)
     after_ingest = rag.store.stamp()
     assert after_ingest is not None
-    assert STAMP_ID not in rag.store.articles() and len(rag.store.articles()) == 5
+    assert STAMP_DOC_ID not in rag.store.articles() and len(rag.store.articles()) == 5
     rag.ingestor.delete("000_28062022011ac162")
     assert rag.store.stamp() not in (None, after_ingest)
 
@@ -42,7 +42,7 @@ def test_an_unchanged_stamp_skips_the_read_and_a_new_article_is_still_seen(setti
     one.ingestor.ingest_path(seeds_copy)
     snap.refresh()
     assert reads == [1] and "harbour" in snap.articles
-    assert snap.lexical.synced()["harbour"] == one.store.articles()["harbour"].sha256
+    assert snap.lexical.synced()["harbour"] == one.store.articles()["harbour"].version
 
     one.ingestor.delete("harbour")
     snap.refresh()

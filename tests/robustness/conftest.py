@@ -23,7 +23,7 @@ def chunk_counts(rag: Rag) -> dict[str, int]:
     """Live chunks per article, counted in Chroma itself."""
     counts: dict[str, int] = {}
     for doc_id, meta in rag.store.articles().items():
-        got = rag.store.chunks.get(where={"$and": [{"doc_id": doc_id}, {"sha": meta.sha256}]}, include=[])
+        got = rag.store.chunks.get(where={"$and": [{"doc_id": doc_id}, {"sha": meta.version}]}, include=[])
         counts[doc_id] = len(got["ids"])
     return counts
 

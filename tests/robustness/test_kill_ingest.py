@@ -102,7 +102,7 @@ def _live_chunks(settings: Settings) -> tuple[dict, dict[str, list]]:
     manifest = store.articles()
     live: dict[str, list] = {doc: [] for doc in manifest}
     for chunk, sha in store.iter_chunks():
-        if chunk.doc_id in manifest and manifest[chunk.doc_id].sha256 == sha:
+        if chunk.doc_id in manifest and manifest[chunk.doc_id].version == sha:
             live[chunk.doc_id].append(chunk)
     return manifest, live
 
@@ -112,10 +112,10 @@ def _check_lexical(settings: Settings, manifest: dict, versions: dict[str, str])
     (what the next process start does) makes it match the manifest exactly."""
     index = LexicalIndex(settings.lexical_path / "lexical.sqlite")
     synced = index.synced()
-    assert all(manifest[doc].sha256 == sha for doc, sha in synced.items() if doc in manifest), synced
+    assert all(manifest[doc].version == sha for doc, sha in synced.items() if doc in manifest), synced
     index.close()
     snapshot = Snapshot(open_store(settings), lexical_dir=settings.lexical_path).refresh()
-    assert snapshot.lexical.synced() == {doc: meta.sha256 for doc, meta in manifest.items()}
+    assert snapshot.lexical.synced() == {doc: meta.version for doc, meta in manifest.items()}
     assert len(snapshot) == sum(m.n_chunks for m in manifest.values())
     sql = "SELECT text FROM chunks WHERE doc_id = ?"
     for doc, version in versions.items():
