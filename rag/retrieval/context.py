@@ -18,6 +18,7 @@ from typing import Protocol
 import numpy as np
 
 from rag.components.embedder import Embedder
+from rag.ingest.clean import parse_byline
 from rag.retrieval.text import jaccard, stems
 from rag.types import Chunk, Hit, Passage, Sentence, Support
 
@@ -61,7 +62,7 @@ class ContextSelector:
 
     def select(self, question: str, hits: list[Hit], weight: Callable[[str], float]) -> list[Passage]:
         """Numbered passages for the prompt; ``weight`` gives a stem's IDF."""
-        cands = self._candidates(hits)
+        cands = self._candidates(hits, bylines=bool(_BYLINE_Q.search(question)))
         if not cands:
             return []
         self._score(question, hits, cands, weight)
@@ -82,10 +83,11 @@ class ContextSelector:
         head = list(firsts.values())
         return head + [g for g in groups if all(g is not h for h in head)]
 
-    def _candidates(self, hits: list[Hit]) -> list[_Candidate]:
+    def _candidates(self, hits: list[Hit], bylines: bool = False) -> list[_Candidate]:
         cands, seen = [], set()
         for rank, hit in enumerate(hits):
-            for pos, sent in enumerate(with_antecedents(hit.chunk.sentences)):
+            sentences = with_antecedents(hit.chunk.sentences)
+            for pos, sent in enumerate(with_bylines(sentences) if bylines else sentences):
                 key = (hit.chunk.doc_id, sent.start, sent.end)  # a carried sentence starts with another
                 if key in seen or len(sent.text) < 12:
                     continue
@@ -177,14 +179,46 @@ def with_antecedents(sentences: list[Sentence]) -> list[Sentence]:
     """Each sentence, where one opening with a pronoun ("They said ...") carries the one before.
 
     Alone, such a sentence names nobody, so neither the model nor the claim check
-    could tell whom it is about.
+    could tell whom it is about. One that closes a quotation opened in the sentence before
+    ("... the poor,” he said, according to Telemundo.") carries it too: the splitter cuts
+    quotes at their full stops, which parts a statement from who made it.
     """
     out = []
     for prev, sent in zip([None, *sentences], sentences):
-        if prev is not None and _PRONOUN_START.match(sent.text):
+        if prev is not None and (_PRONOUN_START.match(sent.text) or _closes_quote(prev.text, sent.text)):
             sent = Sentence(text=f"{prev.text} {sent.text}", start=prev.start, end=sent.end)
         out.append(sent)
     return out
+
+
+# Questions about who wrote or published an article: their answer is a byline.
+_BYLINE_Q = re.compile(
+    r"\bwho (wrote|authored|penned)\b|\bauthor(s|ed)?\b|\bwritten by\b|\bbyline\b|"
+    r"\b(reporter|journalist|writer)s? (of|behind|who)\b|"
+    r"\bwhich (news )?(outlet|newspaper|publication|paper|website|site|magazine)\b",
+    re.I,
+)
+
+
+def with_bylines(sentences: list[Sentence]) -> list[Sentence]:
+    """Each headline followed by a byline, extended to quote the byline.
+
+    "Who wrote the article on X?" matches the headline, not the byline under it, and the
+    byline alone ("By Ana Ruiz") says nothing about X. Only such questions get this: for
+    others the headline-and-byline passage took the place of facts, and on multihop-dev,
+    whose questions name outlets, the model answered from the wrong article's headline.
+    """
+    out = list(sentences)
+    for i, (sent, nxt) in enumerate(zip(sentences, sentences[1:])):
+        if parse_byline(nxt.text) and not parse_byline(sent.text):
+            out[i] = Sentence(text=f"{sent.text} {nxt.text}", start=sent.start, end=nxt.end)
+    return out
+
+
+def _closes_quote(prev: str, sent: str) -> bool:
+    opened = prev.count("“") > prev.count("”") or prev.count('"') % 2 == 1
+    closes = sent.count("”") > sent.count("“") or sent.count('"') % 2 == 1
+    return opened and closes
 
 
 def _overlap(a: _Candidate, b: _Candidate) -> bool:

@@ -112,3 +112,12 @@ def test_a_long_multi_clause_question_gets_the_fact_not_the_question_restated(re
     assert not result.abstained and "242,000" in result.answer, result.answer
     assert len(result.answer.split()) <= 4, result.answer
     assert _cited(result) and _cited(result) <= {"000_28062022011ac162", "001_0a0b291abecde7a8"}
+
+
+def test_who_wrote_an_article_is_answered_from_its_byline_and_cites_it(real_rag):
+    # The byline is the only place the author is named; it sits under the headline.
+    result = real_rag.service.ask("Who is the author of the La Opinión piece on Biden and AMLO negotiating?")
+    assert not result.abstained, result.model_dump_json(indent=1)
+    assert "andrea espinoza" in fold(result.answer), result.answer
+    assert _cited(result) == {"001_0a0b291abecde7a8"}
+    assert any("by andrea espinoza" in fold(c.quote) for c in result.citations), result.citations

@@ -1,4 +1,4 @@
-from rag.retrieval.context import ContextSelector
+from rag.retrieval.context import ContextSelector, with_antecedents
 from rag.types import Chunk, Hit, Sentence
 from tests.fakes import HashEmbedder
 
@@ -49,6 +49,37 @@ def test_sentence_opening_with_a_pronoun_carries_the_one_before():
     assert "Rosa Icela Rodríguez attended the meeting. She is the security secretary." in texts
     carried = next(p for p in passages if p.text.startswith("Rosa") and "She" in p.text)
     assert (carried.supports[0].start, carried.supports[0].end) == (0, len(carried.text))
+
+
+def test_a_sentence_closing_a_quotation_carries_its_opening():
+    # Split at the full stop inside the quote, the attribution lands in the second half.
+    opening = "“Our proposals are known: the causes must be addressed."
+    closing = "The ideal is to help the poor,” he said, according to Telemundo."
+    carried = with_antecedents(_hit("a", "Talks ended.", opening, closing).chunk.sentences)
+    assert [s.text for s in carried] == ["Talks ended.", opening, f"{opening} {closing}"]
+    # A quotation opened and closed in one sentence carries nothing.
+    whole = "“We agreed,” she said."
+    assert with_antecedents(_hit("a", whole, "Talks ended.").chunk.sentences)[1].text == "Talks ended."
+
+
+def test_a_question_about_authorship_gets_the_headline_with_its_byline():
+    hit = _hit(
+        "a",
+        "Talks on migration resume in January",
+        "By Ana Ruiz | Example Times | 2023-12-28",
+        "Officials from both countries will meet in Washington.",
+    )
+    selector = ContextSelector(HashEmbedder(), budget_tokens=200)
+    texts = [
+        p.text
+        for p in selector.select("Who wrote the article on the talks on migration?", [hit], lambda w: 1.0)
+    ]
+    assert "Talks on migration resume in January By Ana Ruiz | Example Times | 2023-12-28" in texts
+    assert "By Ana Ruiz | Example Times | 2023-12-28" not in texts  # quoted once, with its headline
+    # Other questions keep the headline alone: the byline would take a fact's place.
+    texts = [p.text for p in selector.select("When do the talks on migration resume?", [hit], lambda w: 1.0)]
+    assert "Talks on migration resume in January" in texts
+    assert not any("January By Ana" in t for t in texts)
 
 
 def test_best_passage_of_each_top_article_comes_before_the_rest():
