@@ -184,6 +184,7 @@ class RagService:
             parts.append(piece)
             yield piece
         result.raw_answer = "".join(parts)
+        result.tokens, result.token_probs = usage.tokens, usage.token_probs
         result.confidence = answer_confidence(usage.token_probs)
         checked, result.withheld_by = self.review(question, passages, result.raw_answer, result.confidence)
         if not checked.abstained and self.settings.verify_answers:

@@ -156,6 +156,13 @@ class Answer(BaseModel):
     verified: float | None = Field(
         None, description="The model's probability that the cited sources state this answer (None: not run)."
     )
+    tokens: list[str] = Field(
+        default_factory=list, description="The text of each token of the raw answer (llama.cpp only)."
+    )
+    token_probs: list[float] = Field(
+        default_factory=list,
+        description="The probability of each of those tokens, then the stop: what confidence reads.",
+    )
     retrieved: list[str] = Field(default_factory=list, description="Article ids in rank order.")
     passages: list[Passage] = Field(default_factory=list)
     prompt_tokens: int = 0

@@ -48,9 +48,11 @@ class ScriptedLLM(LLM):
             usage.completion_tokens += 1
             if self.sureness is not None:
                 usage.token_probs.append(self.sureness)
+                usage.tokens.append(piece)
             yield piece
         if self.sureness is not None:
             usage.token_probs.append(1.0)  # the stop token
+            usage.tokens.append("")
 
 
 def cite_source_with(text: str) -> Callable[[list[Message]], str]:

@@ -116,6 +116,8 @@ def test_answer_the_model_wrote_hesitantly_is_withheld(rag, sureness, shown):
     rag.service.settings = rag.settings.model_copy(update={"min_confidence": 0.5, "verify_answers": False})
     result = rag.service.ask("How many migrants did CBP detain on the Mexican border in November?")
     assert result.confidence == sureness
+    # Which token the model was unsure of is reported with the answer.
+    assert "".join(result.tokens) == result.raw_answer and len(result.tokens) == len(result.token_probs)
     assert result.abstained is not shown
     assert result.withheld_by == (None if shown else "confidence")
 

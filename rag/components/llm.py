@@ -36,6 +36,9 @@ class Usage:
     # The probability the model gave each token it wrote (greedy: its top choice), where the
     # backend exposes logits: how sure it was of the answer, at no extra cost.
     token_probs: list[float] = field(default_factory=list)
+    # The text of each token written, aligned with token_probs (the stop's text is empty):
+    # which part of the answer the model was unsure of.
+    tokens: list[str] = field(default_factory=list)
 
 
 class LLM(ABC):
@@ -157,6 +160,7 @@ class LlamaCppLLM(LLM):
             usage.prompt_tokens = len(tokens)
             start = time.perf_counter()
             perf = Perf(llm)
+            ids: list[int] = []
             primed = self._prefixes.prepare(messages, tokens) if self.keep_prefixes else 0
             # generate() always re-evaluates at least the last prompt token.
             usage.cached_tokens = min(cached_prefix(llm, tokens), len(tokens) - 1) - primed
@@ -168,7 +172,7 @@ class LlamaCppLLM(LLM):
                 top_k=1,
                 stream=True,
                 stop=stop,
-                logits_processor=[_recorder(usage.token_probs)],
+                logits_processor=[_recorder(usage.token_probs, ids)],
             )
             for piece in pieces:
                 text = piece["choices"][0]["text"]
@@ -179,6 +183,7 @@ class LlamaCppLLM(LLM):
                     yield text
             usage.total_s = time.perf_counter() - start
             usage.prompt_eval_s, usage.eval_s = perf.read()
+            usage.tokens = token_texts([llm.detokenize([i]) for i in ids[: usage.completion_tokens]])
 
     def judge(self, messages: list[Message]) -> float | None:
         """P(yes) / (P(yes) + P(no)) from the logits of the reply's first token.
@@ -210,15 +215,31 @@ _YES = ("yes", "Yes", " yes", " Yes", "YES")
 _NO = ("no", "No", " no", " No", "NO")
 
 
-def _recorder(probs: list[float]) -> Callable:
-    """A logits processor that notes the top token's probability and changes nothing."""
+def _recorder(probs: list[float], ids: list[int]) -> Callable:
+    """A logits processor that notes the top token and its probability, and changes nothing.
+
+    Generation is greedy (top_k=1), so the top token is the one written.
+    """
 
     def record(_ids, logits):  # noqa: ANN001, ANN202 - llama-cpp-python's callback
         scores = np.asarray(logits, dtype=np.float64)
-        probs.append(float(1.0 / np.exp(scores - scores.max()).sum()))
+        top = int(scores.argmax())
+        probs.append(float(1.0 / np.exp(scores - scores[top]).sum()))
+        ids.append(top)
         return logits
 
     return record
+
+
+def token_texts(pieces: list[bytes]) -> list[str]:
+    """Each token's share of the decoded text; a character split over tokens goes to its last."""
+    out, done, buf = [], 0, b""
+    for piece in pieces:
+        buf += piece
+        text = buf.decode("utf-8", errors="ignore")
+        out.append(text[done:])
+        done = len(text)
+    return out
 
 
 def _two_way(logits, yes: list[int], no: list[int]) -> float:  # noqa: ANN001 - numpy row

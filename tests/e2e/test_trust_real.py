@@ -26,6 +26,9 @@ def test_the_person_asked_about_not_another_in_the_same_sentence(real_rag):
     answer = fold(result.answer)
     assert "mayorkas" in answer and "blinken" not in answer and "sherwood" not in answer, result.answer
     assert result.confidence is not None and result.confidence >= real_rag.settings.min_confidence
+    # Each token llama.cpp wrote, with its probability: the confidence is the weakest but the stop.
+    assert "".join(result.tokens) == result.raw_answer
+    assert result.confidence == min(result.token_probs[:-1])
 
 
 def test_model_check_reads_a_probability_from_the_answers_own_conversation(real_rag):
