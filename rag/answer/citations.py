@@ -21,6 +21,7 @@ from rag.answer.claims import (
     has_kind,
     new_claims,
     off_topic,
+    only_qualifiers,
     other_period,
     ungrounded,
     vocabulary,
@@ -172,6 +173,7 @@ def check_answer(
         off_topic(question, sources)
         or other_period(question, sources)
         or figure_of_other_period(question, plain, sources)
+        or only_qualifiers(plain, question, sources)
     ):
         return CheckedAnswer(ABSTAIN_TEXT, True, [], checks)
     return CheckedAnswer(shown, False, [citation_for(by_n[n]) for n in cited], checks)

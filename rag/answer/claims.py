@@ -277,6 +277,25 @@ def adds_nothing(answer: str, question: str) -> bool:
     return not (_verb_stems(answer) - _verb_stems(question)) and not new_claims(answer, question)
 
 
+_BRACKETED = re.compile(r"\([^()]*\)")
+
+
+def only_qualifiers(answer: str, question: str, cited: list[str]) -> bool:
+    """Whether every name the answer adds stands in the cited passages only in brackets.
+
+    "Eagle Pass (Texas) with Piedras Negras (Coahuila)": a bracket qualifies the name
+    before it, so "Coahuila [1]" for "Which Mexican city lies across from El Paso?" names
+    where the city is, not the city.
+    """
+    names = [c for c in new_claims(answer, question) if not any(_is_number(t) for t in c.split())]
+    if not names:
+        return False
+    text = " ".join(cited)
+    outside = fold(_BRACKETED.sub(" ", text))
+    inside = fold(" ".join(_BRACKETED.findall(text)))
+    return all(fold(n) in inside and fold(n) not in outside for n in names)
+
+
 # Past tenses the suffix stripper cannot meet with their base form: "What did they eat?"
 # answered "They ate at the palace" restates the question as much as "They eat" would.
 _PAST = dict(

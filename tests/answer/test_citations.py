@@ -122,3 +122,15 @@ def test_a_name_from_a_passage_about_something_else_is_withheld():
     # "CBP" is in passage 1, but nothing in it is about the question's meeting or palace.
     checked = check_answer("The CBP [1].", PASSAGES, 0.5, question="Who hosted the palace talks?")
     assert checked.abstained and checked.text == ABSTAIN_TEXT
+
+
+def test_a_name_the_source_gives_only_in_brackets_is_withheld():
+    passages = _passages("The US closed the crossings of El Paso (Texas) with Ciudad Juárez (Chihuahua).")
+    question = "Which Mexican city lies across the border from the El Paso crossing?"
+    checked = check_answer("Chihuahua [1]", passages, 0.5, question=question)
+    assert checked.abstained and checked.text == ABSTAIN_TEXT
+    # The name the bracket qualifies is the answer; so is a bracketed name also given outside.
+    assert not check_answer("Ciudad Juárez [1]", passages, 0.5, question=question).abstained
+    state = _passages("Chihuahua borders Texas; El Paso (Texas) with Juárez (Chihuahua) closed.")
+    checked = check_answer("Chihuahua [1]", state, 0.5, question="Which Mexican state borders Texas?")
+    assert not checked.abstained, checked

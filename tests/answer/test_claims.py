@@ -7,6 +7,7 @@ from rag.answer.claims import (
     figure_of_other_period,
     has_kind,
     off_topic,
+    only_qualifiers,
     ungrounded,
 )
 
@@ -180,3 +181,12 @@ def test_a_surname_with_another_first_name_than_the_cited_text_gives_is_not_back
     # A title is not a first name, and a surname the cited text gives alone has none to clash with.
     assert ungrounded("President Biden said so [1].", "Joe Biden said so.", known=corpus) == []
     assert ungrounded("Mark Mitchell [1].", "Mitchell signed them.", known=corpus) == []
+
+
+def test_only_qualifiers():
+    cited = ["Eagle Pass (Texas) with Piedras Negras (Coahuila) closed for five days."]
+    question = "Which Mexican city lies across from Eagle Pass?"
+    assert only_qualifiers("Coahuila [1]", question, cited)
+    assert not only_qualifiers("Piedras Negras [1]", question, cited)
+    assert not only_qualifiers("Piedras Negras, in Coahuila [1]", question, cited)  # one name outside
+    assert not only_qualifiers("For five days [1]", "How long was Eagle Pass closed?", cited)  # no name
