@@ -277,7 +277,8 @@ def adds_nothing(answer: str, question: str) -> bool:
     return not (_verb_stems(answer) - _verb_stems(question)) and not new_claims(answer, question)
 
 
-_BRACKETED = re.compile(r"\([^()]*\)")
+# "Lukesville (Arizona)": a bracket qualifies the name before it (also rag/answer/lists.py).
+BRACKETED = re.compile(r"\([^)]*\)")
 
 
 def only_qualifiers(answer: str, question: str, cited: list[str]) -> bool:
@@ -291,8 +292,8 @@ def only_qualifiers(answer: str, question: str, cited: list[str]) -> bool:
     if not names:
         return False
     text = " ".join(cited)
-    outside = fold(_BRACKETED.sub(" ", text))
-    inside = fold(" ".join(_BRACKETED.findall(text)))
+    outside = fold(BRACKETED.sub(" ", text))
+    inside = fold(" ".join(BRACKETED.findall(text)))
     return all(fold(n) in inside and fold(n) not in outside for n in names)
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 
 from rag.answer.citations import CheckedAnswer, citation_for
-from rag.answer.claims import claims, has_kind, vocabulary
+from rag.answer.claims import BRACKETED, claims, has_kind, vocabulary
 from rag.retrieval.text import stems
 from rag.types import Passage
 
@@ -29,8 +29,6 @@ _LIST_Q = re.compile(
     r"|\b[Ww](?:hich|hat)\s+(?:(?P<mod>[\w-]+)\s+)?(?!(?:is|was|has|does|his|its|this|thus|news|as|us)\b)"
     r"(?P<noun>[a-z][a-z-]*[^s\W]s)\b"
 )
-# "Lukesville (Arizona)": a bracket qualifies an item; it is not an item of its own.
-_BRACKETS = re.compile(r"\([^)]*\)")
 _MAX_EXTRA = 2  # passages that may add items to one answer
 
 
@@ -82,7 +80,7 @@ def _other_owner(match: re.Match, text: str) -> bool:
 
 def _names(text: str) -> list[str]:
     """The names ``text`` states outside brackets; numbers and dates are not list items."""
-    return [c for c in claims(_BRACKETS.sub("", text)) if not _has_time_or_number(c)]
+    return [c for c in claims(BRACKETED.sub("", text)) if not _has_time_or_number(c)]
 
 
 def _has_time_or_number(claim: str) -> bool:
