@@ -209,8 +209,9 @@ def with_bylines(sentences: list[Sentence]) -> list[Sentence]:
     whose questions name outlets, the model answered from the wrong article's headline.
     """
     out = list(sentences)
+    is_byline = [parse_byline(s.text) is not None for s in sentences]  # once per sentence
     for i, (sent, nxt) in enumerate(zip(sentences, sentences[1:])):
-        if parse_byline(nxt.text) and not parse_byline(sent.text):
+        if is_byline[i + 1] and not is_byline[i]:
             out[i] = Sentence(text=f"{sent.text} {nxt.text}", start=sent.start, end=nxt.end)
     return out
 
