@@ -6,8 +6,10 @@ The model's raw answers, its confidence and the passages it saw are all in
 ``predictions.jsonl``; only what happens after generation (``RagService.review``)
 is run again, with the current code and settings, and the run re-scored. A check
 or threshold is thus tried on both corpora in seconds. Figures that depend on
-generation (latency, tokens) are copied from the original run. The model check
-(``verify_answers``) needs the model, so its verdicts are not replayed.
+generation (latency, tokens) are copied from the original run. Where the run asked a
+question twice (``retry_answers``), both recorded replies are checked again; a run that
+asked once has no second reply to show. The model check (``verify_answers``) needs the
+model, so its verdicts are not replayed.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +33,9 @@ from eval.runner import (
     write_outputs,
 )
 from eval.scoring import Row, aggregate, score_row
-from rag.types import Passage, Support
+from rag.answer.prompt import is_brief
+from rag.service import Settled
+from rag.types import Attempt, Passage, Support
 
 
 def passages_of(row: Row) -> list[Passage]:
@@ -53,16 +58,41 @@ def replay_row(service, row: Row) -> Row:  # noqa: ANN001 - rag.service.RagServi
     if row.get("error") or not raw.strip():
         return score_row(row)
     question = row.get("standalone_question") or row["question"]
-    checked, withheld_by = service.review(question, passages_of(row), raw, row.get("confidence"))
+    recorded = {a["brief"]: Attempt(**a) for a in row.get("attempts", [])}
+    if not recorded:  # a run from before attempts were recorded: its one reply
+        brief = is_brief(question, service.settings.brief_answer_words)
+        recorded[brief] = Attempt(raw_answer=raw, brief=brief, confidence=row.get("confidence"))
+
+    def draft(brief: bool) -> Generator[str, None, Attempt | None]:  # the recorded reply; no model
+        return recorded.get(brief)
+        yield  # a generator, as the service's drafts are
+
+    done = _drain(service.settle(question, passages_of(row), draft))
+    checked, shown = done.checked, done.shown
+    if shown.raw_answer != raw:  # the recorded tokens are the other reply's
+        row.update(tokens=[], token_probs=[])
     row.update(
         answer=checked.text,
         abstained=checked.abstained,
-        withheld_by=withheld_by,
+        raw_answer=shown.raw_answer,
+        confidence=shown.confidence,
+        withheld_by=shown.withheld_by,
+        attempts=[a.model_dump() for a in done.attempts],
+        retry=done.retry,
         citations=citation_fields(checked.citations),
         sentences=sentence_fields(checked.sentences),
         unsupported=checked.unsupported,
     )
     return score_row(row)
+
+
+def _drain(events: Generator[str, None, Settled]) -> Settled:
+    """The return value of a generator, its yields discarded."""
+    while True:
+        try:
+            next(events)
+        except StopIteration as stop:
+            return stop.value
 
 
 def replay(run_dir: Path, out: Path, corpus: Path | None, overrides: dict[str, str]) -> dict[str, Any]:

@@ -136,6 +136,8 @@ def _empty_answer() -> dict[str, Any]:
         tokens=[],
         token_probs=[],
         withheld_by=None,
+        attempts=[],
+        retry=None,
         citations=[],
         retrieved=[],
         passages=[],
@@ -158,6 +160,8 @@ def _answer_fields(result) -> dict[str, Any]:  # noqa: ANN001 - rag.types.Answer
         tokens=result.tokens,
         token_probs=[round(p, 4) for p in result.token_probs],
         withheld_by=result.withheld_by,
+        attempts=[a.model_dump() for a in result.attempts],
+        retry=result.retry,
         citations=citation_fields(result.citations),
         retrieved=result.retrieved,
         passages=[

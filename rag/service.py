@@ -9,21 +9,37 @@ from __future__ import annotations
 import dataclasses
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
+from typing import Literal
 
 from rag.answer.citations import CheckedAnswer
 from rag.answer.corroboration import corroborate
 from rag.answer.followup import needs_rewrite, rewrite
-from rag.answer.prompt import answer_messages, verify_messages
-from rag.answer.review import answer_confidence, review
+from rag.answer.prompt import answer_messages, is_brief, verify_messages
+from rag.answer.review import answer_confidence, retry_reason, review, take_second
 from rag.components.llm import LLM, Usage
 from rag.errors import BadQuestion, IndexMissing
 from rag.retrieval.context import ContextSelector, best_score
 from rag.retrieval.filters import Filters, allowed_docs
 from rag.retrieval.retriever import Retriever, Snapshot
 from rag.settings import Settings
-from rag.types import ABSTAIN_TEXT, Answer, Hit, Passage, Timings, Turn
+from rag.types import ABSTAIN_TEXT, Answer, Attempt, Hit, Passage, Timings, Turn
+
+# One reply of the model under the brief (True) or plain instructions, streamed as it is
+# written; None where there is none (a replayed run that never asked twice).
+Drafter = Callable[[bool], Generator[str, None, "Attempt | None"]]
+
+
+@dataclass
+class Settled:
+    """What the checks made of the model's replies: the answer, every reply, the one shown."""
+
+    checked: CheckedAnswer
+    attempts: list[Attempt]
+    shown: Attempt
+    retry: Literal["restated", "unsure"] | None = None
+
 
 _CONTROL = dict.fromkeys(c for c in range(32) if chr(c) not in "\n\t")
 # DEL, C1 controls and lone surrogates too: JSON can carry "\ud800", which no model can encode.
@@ -173,27 +189,51 @@ class RagService:
             articles=self.snapshot.articles,
         )
 
+    def _check(self, question: str, passages: list[Passage], attempt: Attempt) -> CheckedAnswer:
+        checked, attempt.withheld_by = self.review(question, passages, attempt.raw_answer, attempt.confidence)
+        return checked
+
+    def settle(self, question: str, passages: list[Passage], draft: Drafter) -> Generator[str, None, Settled]:
+        """Ask (through ``draft``), check, and ask once more under the other instructions when
+        :func:`retry_reason` says so. ``eval.replay`` passes a ``draft`` that returns the
+        recorded replies, so a replayed run decides exactly as the service does."""
+        brief = is_brief(question, self.settings.brief_answer_words)
+        first = yield from draft(brief)
+        done = Settled(self._check(question, passages, first), [first], first)
+        reason = retry_reason(first.raw_answer, question, first.withheld_by)
+        if reason and self.settings.retry_answers:
+            yield "\n\n"  # the second draft streams after the first; the checked answer replaces both
+            second = yield from draft(not brief)
+            if second is not None:
+                again = self._check(question, passages, second)
+                done.attempts.append(second)
+                done.retry = reason
+                if take_second(reason, first.raw_answer, second.raw_answer, again, question):
+                    done.checked, done.shown = again, second
+        return done
+
     def _generate(
         self, question: str, passages: list[Passage], result: Answer, started: float
     ) -> Iterator[str]:
-        usage = Usage()
         t0 = time.perf_counter()
-        parts = []
-        messages = answer_messages(question, passages, self.settings.brief_answer_words)
-        for piece in self.llm.stream(messages, self.settings.max_tokens, usage):
-            parts.append(piece)
-            yield piece
-        result.raw_answer = "".join(parts)
-        result.tokens, result.token_probs = usage.tokens, usage.token_probs
-        result.confidence = answer_confidence(usage.token_probs)
-        checked, result.withheld_by = self.review(question, passages, result.raw_answer, result.confidence)
+        usages: dict[bool, Usage] = {}
+
+        def draft(brief: bool) -> Generator[str, None, Attempt]:
+            usage = usages[brief] = Usage()
+            messages = answer_messages(question, passages, brief)
+            raw = yield from _collect(self.llm.stream(messages, self.settings.max_tokens, usage))
+            return Attempt(raw_answer=raw, brief=brief, confidence=answer_confidence(usage.token_probs))
+
+        done = yield from self.settle(question, passages, draft)
+        checked, shown, result.attempts, result.retry = done.checked, done.shown, done.attempts, done.retry
+        result.raw_answer, result.confidence = shown.raw_answer, shown.confidence
+        result.withheld_by = shown.withheld_by
+        result.tokens, result.token_probs = usages[shown.brief].tokens, usages[shown.brief].token_probs
         if not checked.abstained and self.settings.verify_answers:
             # The answer's conversation is still in the KV cache: only the question is new.
             t1 = time.perf_counter()
             result.verified = self.llm.judge(
-                verify_messages(
-                    question, passages, result.raw_answer, checked.text, self.settings.brief_answer_words
-                )
+                verify_messages(question, passages, result.raw_answer, checked.text, shown.brief)
             )
             result.timings.verify_s = time.perf_counter() - t1
             if result.verified is not None and result.verified < self.settings.verify_threshold:
@@ -204,11 +244,20 @@ class RagService:
         corroborate(result.citations, self.snapshot.articles)
         result.sentences = checked.sentences
         result.unsupported = checked.unsupported
-        result.prompt_tokens += usage.prompt_tokens
-        result.completion_tokens = usage.completion_tokens
+        result.prompt_tokens += sum(u.prompt_tokens for u in usages.values())
+        result.completion_tokens = sum(u.completion_tokens for u in usages.values())
         # Time to first token counts from the request, as the user waits for it.
-        result.timings.first_token_s = (t0 - started) + usage.first_token_s
+        result.timings.first_token_s = (t0 - started) + usages[result.attempts[0].brief].first_token_s
         result.timings.generation_s = time.perf_counter() - t0
+
+
+def _collect(pieces: Iterator[str]) -> Generator[str, None, str]:
+    """Yield ``pieces`` on and return them joined."""
+    parts = []
+    for piece in pieces:
+        parts.append(piece)
+        yield piece
+    return "".join(parts)
 
 
 def _doc_ranking(hits: list[Hit]) -> list[str]:

@@ -118,6 +118,12 @@ class Settings(BaseSettings):
         le=1,
         description="Answers with a token the model wrote with a lower probability are withheld.",
     )
+    retry_answers: bool = Field(
+        True,
+        description="Ask again under the other instructions (brief or not) when the answer only "
+        "restates the question, or when the model was unsure of it; an unsure answer is then shown "
+        "only if both replies name the same thing.",
+    )
     verify_answers: bool = Field(
         False, description="Ask the model whether its cited sources state the answer; withhold it if not."
     )

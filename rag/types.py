@@ -136,6 +136,18 @@ class Timings(BaseModel):
     total_s: float = 0.0
 
 
+WithheldBy = Literal["citation check", "relevance check", "confidence", "model check"]
+
+
+class Attempt(BaseModel):
+    """One reply of the model to the question, as the checks saw it."""
+
+    raw_answer: str
+    brief: bool = Field(description="Asked under the brief instructions (a bare name is an answer).")
+    confidence: float | None = None
+    withheld_by: WithheldBy | None = None
+
+
 class Answer(BaseModel):
     question: str
     standalone_question: str
@@ -147,7 +159,7 @@ class Answer(BaseModel):
     unsupported: list[str] = Field(
         default_factory=list, description="Answer sentences their cited passages do not support."
     )
-    withheld_by: Literal["citation check", "relevance check", "confidence", "model check"] | None = Field(
+    withheld_by: WithheldBy | None = Field(
         None, description="Which check turned the model's answer into an abstention, if one did."
     )
     confidence: float | None = Field(
@@ -162,6 +174,16 @@ class Answer(BaseModel):
     token_probs: list[float] = Field(
         default_factory=list,
         description="The probability of each of those tokens, then the stop: what confidence reads.",
+    )
+    attempts: list[Attempt] = Field(
+        default_factory=list,
+        description="The model's replies in order: one, or two when the first was asked again "
+        "under the other instructions (see retry).",
+    )
+    retry: Literal["restated", "unsure"] | None = Field(
+        None,
+        description="Why the question was asked a second time: the first reply only restated it, "
+        "or the model was unsure of it. None: asked once.",
     )
     retrieved: list[str] = Field(default_factory=list, description="Article ids in rank order.")
     passages: list[Passage] = Field(default_factory=list)

@@ -36,21 +36,27 @@ class HashEmbedder(Embedder):
 class ScriptedLLM(LLM):
     """Replies with ``reply(messages)``, streamed word by word; records every prompt."""
 
-    def __init__(self, reply: Callable[[list[Message]], str], sureness: float | None = None) -> None:
+    def __init__(
+        self,
+        reply: Callable[[list[Message]], str],
+        sureness: float | Callable[[list[Message]], float] | None = None,
+    ) -> None:
         self.reply = reply
-        self.sureness = sureness  # the probability reported for every word, as llama.cpp would
+        # The probability reported for every word, as llama.cpp would (or one per prompt).
+        self.sureness = sureness
         self.prompts: list[list[Message]] = []
 
     def stream(self, messages: list[Message], max_tokens: int, usage: Usage) -> Iterator[str]:
         self.prompts.append(messages)
         usage.prompt_tokens = sum(len(m["content"].split()) for m in messages)
+        sure = self.sureness(messages) if callable(self.sureness) else self.sureness
         for piece in re.findall(r"\S+\s*", self.reply(messages)):
             usage.completion_tokens += 1
-            if self.sureness is not None:
-                usage.token_probs.append(self.sureness)
+            if sure is not None:
+                usage.token_probs.append(sure)
                 usage.tokens.append(piece)
             yield piece
-        if self.sureness is not None:
+        if sure is not None:
             usage.token_probs.append(1.0)  # the stop token
             usage.tokens.append("")
 

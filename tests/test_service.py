@@ -2,6 +2,7 @@
 
 import pytest
 
+from rag.answer.prompt import BRIEF_SYSTEM, SYSTEM
 from rag.errors import BadQuestion, IndexMissing
 from rag.factory import build
 from rag.retrieval.filters import Filters
@@ -120,6 +121,59 @@ def test_answer_the_model_wrote_hesitantly_is_withheld(rag, sureness, shown):
     assert "".join(result.tokens) == result.raw_answer and len(result.tokens) == len(result.token_probs)
     assert result.abstained is not shown
     assert result.withheld_by == (None if shown else "confidence")
+
+
+CBP_Q = "How many migrants did CBP detain on the Mexican border in November?"
+
+
+def _by_instructions(plain: str | None, brief: str | None):
+    """Replies one way under the plain instructions, another under the brief ones (None: cite 242,000)."""
+    cite = cite_source_with("242,000")
+
+    def reply(messages):
+        text = brief if messages[0]["content"] == BRIEF_SYSTEM else plain
+        return cite(messages) if text is None else text
+
+    return reply
+
+
+def test_a_reply_that_restates_the_question_is_asked_again_under_the_other_instructions(rag):
+    rag.service.llm = ScriptedLLM(
+        _by_instructions("CBP detained migrants on the Mexican border in November [1].", None)
+    )
+    events = list(rag.service.stream(CBP_Q))
+    result = events[-1]
+    assert not result.abstained and "242,000" in result.answer and result.withheld_by is None
+    assert result.retry == "restated"
+    assert [(a.brief, a.withheld_by) for a in result.attempts] == [(False, "citation check"), (True, None)]
+    assert result.raw_answer == result.attempts[1].raw_answer
+    # Both drafts stream; the checked answer is the last word.
+    assert "".join(events[:-1]).startswith("CBP detained") and "242,000" in "".join(events[:-1])
+    first, second = rag.service.llm.prompts
+    assert (first[0]["content"], second[0]["content"]) == (SYSTEM, BRIEF_SYSTEM) and first[1] == second[1]
+    assert result.prompt_tokens == sum(len(m["content"].split()) for p in (first, second) for m in p)
+
+
+@pytest.mark.parametrize(("second_sureness", "shown"), [(0.9, True), (0.1, False)])
+def test_an_unsure_answer_is_shown_only_if_the_second_reply_agrees_and_passes(rag, second_sureness, shown):
+    sure = lambda m: second_sureness if m[0]["content"] == BRIEF_SYSTEM else 0.1  # noqa: E731
+    rag.service.llm = ScriptedLLM(_by_instructions(None, None), sureness=sure)
+    rag.service.settings = rag.settings.model_copy(update={"min_confidence": 0.5})
+    result = rag.service.ask(CBP_Q)
+    assert result.retry == "unsure" and len(result.attempts) == 2
+    assert result.attempts[0].withheld_by == "confidence"
+    assert result.abstained is not shown
+    assert result.confidence == (0.9 if shown else 0.1)  # the reply whose outcome is shown
+
+
+def test_asking_again_can_be_switched_off(rag):
+    rag.service.llm = ScriptedLLM(
+        _by_instructions("CBP detained migrants on the Mexican border in November [1].", None)
+    )
+    rag.service.settings = rag.settings.model_copy(update={"retry_answers": False})
+    result = rag.service.ask(CBP_Q)
+    assert result.abstained and result.retry is None and len(result.attempts) == 1
+    assert len(rag.service.llm.prompts) == 1
 
 
 def test_answer_confidence_is_the_weakest_token_but_the_stop():

@@ -54,16 +54,21 @@ REWRITE_SYSTEM = (
 )
 
 
-def answer_messages(question: str, passages: list[Passage], brief_from: int) -> list[dict[str, str]]:
-    """The answer prompt; a question of ``brief_from`` words or more is asked under ``BRIEF_SYSTEM``."""
+def is_brief(question: str, brief_from: int) -> bool:
+    """Whether ``question`` (``brief_from`` words or more) is first asked under ``BRIEF_SYSTEM``."""
+    return len(question.split()) >= brief_from
+
+
+def answer_messages(question: str, passages: list[Passage], brief: bool) -> list[dict[str, str]]:
+    """The answer prompt, under ``BRIEF_SYSTEM`` or ``SYSTEM``."""
     sources = "\n".join(f"[{p.n}] {p.text}" for p in passages)
-    system = BRIEF_SYSTEM if len(question.split()) >= brief_from else SYSTEM
+    system = BRIEF_SYSTEM if brief else SYSTEM
     user = f"Question: {question}\nSources:\n{sources}\nQuestion: {question}"
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
 def verify_messages(
-    question: str, passages: list[Passage], raw: str, shown: str, brief_from: int
+    question: str, passages: list[Passage], raw: str, shown: str, brief: bool
 ) -> list[dict[str, str]]:
     """The answer's own conversation, continued with a yes/no question about the checked answer.
 
@@ -72,7 +77,7 @@ def verify_messages(
     """
     ask = f'Do the sources you cited state "{strip_markers(shown)}" as the answer? Reply yes or no.'
     return [
-        *answer_messages(question, passages, brief_from),
+        *answer_messages(question, passages, brief),
         {"role": "assistant", "content": raw.strip()},
         {"role": "user", "content": ask},
     ]

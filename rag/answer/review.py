@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from rag.answer.citations import CheckedAnswer, check_answer
-from rag.answer.claims import Known
+from rag.answer.citations import CheckedAnswer, check_answer, strip_markers
+from rag.answer.claims import Known, adds_nothing, new_claims
 from rag.answer.conflicts import other_figures
 from rag.answer.dates import with_dates
 from rag.answer.lists import more_items
+from rag.retrieval.text import fold
 from rag.types import ArticleMeta, Passage
 
 
@@ -58,3 +59,32 @@ def review(
         return checked.withheld(), "confidence"
     checked = more_items(question, other_figures(question, checked, passages), passages)
     return with_dates(checked, passages, articles or {}), None
+
+
+def retry_reason(raw: str, question: str, withheld_by: str | None) -> str | None:
+    """Why a withheld reply is worth asking again under the other instructions (None: it is not).
+
+    "restated": the reply only restates the question ("The Secretary of Homeland Security took
+    part [2]"); the other wording, brief or not, often names the answer. "unsure": the model
+    wrote a token of it with low probability. Other withheld replies name something the
+    passages do not back; asked again, the model mostly names another wrong thing (README
+    "Evaluation").
+    """
+    if withheld_by == "citation check" and adds_nothing(strip_markers(raw), question):
+        return "restated"
+    if withheld_by == "confidence":
+        return "unsure"
+    return None
+
+
+def _named(raw: str, question: str) -> set[str]:
+    return {fold(w) for claim in new_claims(strip_markers(raw), question) for w in claim.split()}
+
+
+def take_second(reason: str, first_raw: str, second_raw: str, second: CheckedAnswer, question: str) -> bool:
+    """Whether the second reply is shown: it passed every check and, where the first was only
+    unsure, names something the first named too ("Trump [1]", then "... Donald Trump [1]").
+    Two wordings agreeing is evidence; one confident reply after an unsure one is not."""
+    if second.abstained:
+        return False
+    return reason == "restated" or bool(_named(first_raw, question) & _named(second_raw, question))

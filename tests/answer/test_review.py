@@ -3,7 +3,8 @@ from typing import get_args
 import pytest
 
 from eval.scoring import WITHHELD_BY
-from rag.answer.review import review
+from rag.answer.citations import CheckedAnswer
+from rag.answer.review import retry_reason, review, take_second
 from rag.types import Answer, Passage, Support
 
 
@@ -40,3 +41,40 @@ def test_every_check_name_is_one_the_answer_model_and_the_eval_accept():
     allowed = {a for arg in get_args(Answer.model_fields["withheld_by"].annotation) for a in get_args(arg)}
     assert allowed == set(WITHHELD_BY)
     assert "relevance check" in allowed
+
+
+QUESTION = "Who founded the festival in Lyon?"
+
+
+@pytest.mark.parametrize(
+    ("raw", "withheld_by", "reason"),
+    [
+        ("The festival in Lyon was founded [1].", "citation check", "restated"),
+        ("Ana Ruiz founded it [2].", "citation check", None),  # names someone: asked again, another name
+        ("Marc Blanc [1]", "confidence", "unsure"),
+        ("Ana Ruiz [2]", "relevance check", None),
+        ("Marc Blanc [1]", None, None),  # shown
+    ],
+)
+def test_only_a_restating_or_an_unsure_reply_is_asked_again(raw, withheld_by, reason):
+    assert retry_reason(raw, QUESTION, withheld_by) == reason
+
+
+SHOWN = CheckedAnswer("Marc Blanc [1]", False, [], [])
+WITHHELD = SHOWN.withheld()
+
+
+@pytest.mark.parametrize(
+    ("reason", "first", "second", "checked", "taken"),
+    [
+        ("restated", "The festival was founded [1].", "Marc Blanc [1]", SHOWN, True),
+        ("restated", "The festival was founded [1].", "Marc Blanc [1]", WITHHELD, False),
+        ("unsure", "Blanc [1]", "The festival's founder is Marc Blanc [1].", SHOWN, True),
+        ("unsure", "Ana Ruiz [2]", "Marc Blanc [1]", SHOWN, False),  # two replies, two names
+        ("unsure", "Lyon [1]", "Lyon, by Marc Blanc [1]", SHOWN, False),  # agree only on the question's word
+    ],
+)
+def test_a_second_reply_is_shown_if_it_passes_and_an_unsure_first_one_agrees(
+    reason, first, second, checked, taken
+):
+    assert take_second(reason, first, second, checked, QUESTION) is taken

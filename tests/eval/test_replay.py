@@ -4,7 +4,9 @@ import json
 
 from eval.cli import main as run_eval
 from eval.replay import main as replay
+from rag.answer.prompt import BRIEF_SYSTEM
 from tests.eval.test_runner import fake_models, read_rows, tiny_gold  # noqa: F401 - fixtures
+from tests.eval.test_runner import reply as tiny_reply
 
 
 def test_replay_reproduces_the_run_and_scores_a_changed_answer(fake_models, tiny_gold, tmp_path):  # noqa: F811
@@ -27,6 +29,7 @@ def test_replay_reproduces_the_run_and_scores_a_changed_answer(fake_models, tiny
     for row in rows:
         if row["id"] == "detained":
             row["raw_answer"] = "CBP detained migrants on the border with Mexico in November [1]."
+            row["attempts"] = [{"raw_answer": row["raw_answer"], "brief": False, "confidence": None}]
     (run / "predictions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     assert replay([str(run), "--out", str(changed)]) == 0
     detained = read_rows(changed)["detained"]
@@ -34,6 +37,33 @@ def test_replay_reproduces_the_run_and_scores_a_changed_answer(fake_models, tiny
     assert detained["withheld_by"] == "citation check"
     metrics = json.loads((changed / "metrics.json").read_text())
     assert metrics["overall"]["accuracy"] == 3 / 5 and metrics["run"]["replayed_from"] == str(run)
+
+
+def test_replay_decides_between_two_recorded_replies_as_the_service_did(fake_models, tiny_gold, tmp_path):  # noqa: F811
+    restated = "CBP detained migrants on the border with Mexico in November [1]."
+
+    def reply(messages):  # restates under the plain instructions, names the figure under the brief
+        if messages[0]["content"] == BRIEF_SYSTEM or "detain" not in messages[-1]["content"]:
+            return tiny_reply(messages)
+        return restated
+
+    fake_models.reply = reply
+    run, same, off = tmp_path / "run", tmp_path / "same", tmp_path / "off"
+    run_eval(["--gold", str(tiny_gold), "--out", str(run), "--quiet"])
+    detained = read_rows(run)["detained"]
+    assert detained["correct"] and detained["retry"] == "restated"
+    assert [a["raw_answer"] for a in detained["attempts"]][0] == restated
+
+    fake_models.reply = None  # replay must not call the model
+    assert replay([str(run), "--out", str(same)]) == 0
+    assert read_rows(same)["detained"]["answer"] == detained["answer"]
+    assert replay([str(run), "--out", str(off), "--set", "retry_answers=false"]) == 0
+    without = read_rows(off)["detained"]
+    assert (
+        without["abstained"]
+        and without["withheld_by"] == "citation check"
+        and without["raw_answer"] == restated
+    )
 
 
 def test_replay_of_a_folder_that_is_not_a_run_says_so(tmp_path, capsys):
