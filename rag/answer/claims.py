@@ -226,6 +226,18 @@ def new_claims(sentence: str, question: str) -> list[str]:
     return [" ".join(s) for s in _spans(sentence) if not all(_known(t, asked) for t in s)]
 
 
+def named(sentence: str, question: str) -> set[str]:
+    """The words of the names and figures ``sentence`` states that the question did not
+    ("Donald Trump [1]" -> {"donald", "trump"}), folded; dates and number words ("two") left
+    out, which any two sentences about one event share."""
+    return {
+        fold(t)
+        for claim in new_claims(sentence, question)
+        for t in claim.split()
+        if any(c.isdigit() for c in t) or (_is_name(t) and not _is_date(t) and not _is_number(t))
+    }
+
+
 def answer_kind(question: str) -> str | None:
     """'person', 'time', 'number', 'place' or 'thing' when the question asks for one; else None."""
     for kind, pattern in (

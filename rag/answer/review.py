@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from rag.answer.citations import CheckedAnswer, check_answer, strip_markers
-from rag.answer.claims import Known, adds_nothing, new_claims
+from rag.answer.claims import Known, adds_nothing, named
 from rag.answer.conflicts import other_figures
 from rag.answer.dates import with_dates
 from rag.answer.lists import more_items
-from rag.retrieval.text import fold
 from rag.types import ArticleMeta, Passage
 
 
@@ -77,14 +76,13 @@ def retry_reason(raw: str, question: str, withheld_by: str | None) -> str | None
     return None
 
 
-def _named(raw: str, question: str) -> set[str]:
-    return {fold(w) for claim in new_claims(strip_markers(raw), question) for w in claim.split()}
-
-
 def take_second(reason: str, first_raw: str, second_raw: str, second: CheckedAnswer, question: str) -> bool:
-    """Whether the second reply is shown: it passed every check and, where the first was only
-    unsure, names something the first named too ("Trump [1]", then "... Donald Trump [1]").
-    Two wordings agreeing is evidence; one confident reply after an unsure one is not."""
-    if second.abstained:
+    """Whether the second reply is shown: it passed every check, it names something itself (a
+    bare "[2]" would be shown as its passage, which answered nothing the first time either),
+    and, where the first was only unsure, it names something the first named too ("Trump
+    [1]", then "... Donald Trump [1]"). Two wordings agreeing is evidence; one confident reply
+    after an unsure one is not."""
+    names = named(strip_markers(second_raw), question)
+    if second.abstained or not names:
         return False
-    return reason == "restated" or bool(_named(first_raw, question) & _named(second_raw, question))
+    return reason == "restated" or bool(names & named(strip_markers(first_raw), question))

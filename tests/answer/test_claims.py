@@ -190,3 +190,14 @@ def test_only_qualifiers():
     assert not only_qualifiers("Piedras Negras [1]", question, cited)
     assert not only_qualifiers("Piedras Negras, in Coahuila [1]", question, cited)  # one name outside
     assert not only_qualifiers("For five days [1]", "How long was Eagle Pass closed?", cited)  # no name
+
+
+def test_named_gives_the_names_and_figures_an_answer_adds_to_the_question():
+    from rag.answer.claims import named
+
+    assert named("Donald Trump [1] inflated it by 2,000 on Thursday.", "Who did Letitia James target?") == {
+        "donald",
+        "trump",
+        "2000",
+    }
+    assert named("The two leaders met in Lyon.", "Who met in Lyon?") == set()

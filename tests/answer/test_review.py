@@ -72,6 +72,8 @@ WITHHELD = SHOWN.withheld()
         ("unsure", "Blanc [1]", "The festival's founder is Marc Blanc [1].", SHOWN, True),
         ("unsure", "Ana Ruiz [2]", "Marc Blanc [1]", SHOWN, False),  # two replies, two names
         ("unsure", "Lyon [1]", "Lyon, by Marc Blanc [1]", SHOWN, False),  # agree only on the question's word
+        ("unsure", "The two founders met [1].", "The two of them [1].", SHOWN, False),  # "two" is no name
+        ("restated", "The festival was founded [1].", "[1]", SHOWN, False),  # points, names nothing
     ],
 )
 def test_a_second_reply_is_shown_if_it_passes_and_an_unsure_first_one_agrees(

@@ -140,3 +140,16 @@ def test_a_bracketed_state_is_not_shown_as_the_city_asked_for(real_rag):
     answer = fold(result.answer)
     assert result.abstained or "juarez" in answer, result.model_dump_json(indent=1)
     assert result.abstained or result.citations
+
+
+def test_a_reply_that_restates_the_question_is_asked_again_and_names_the_answer(real_rag):
+    # The plain instructions get "The Secretary of Homeland Security took part in the talks
+    # [2]": the question back, withheld. Asked again under the brief ones, the model names him.
+    result = real_rag.service.ask(
+        "Which US cabinet secretary in charge of homeland security took part in the talks?"
+    )
+    assert result.retry == "restated", result.model_dump_json(indent=1)
+    assert [a.brief for a in result.attempts] == [False, True]
+    assert result.attempts[0].withheld_by == "citation check"
+    assert not result.abstained and "mayorkas" in fold(result.answer), result.answer
+    assert result.raw_answer == result.attempts[1].raw_answer and result.citations
