@@ -114,11 +114,19 @@ def answer_html(
     return body + f'<div class="rag-timings">{escape(timing_line(answer))}</div>'
 
 
+_ASKED_AGAIN = {
+    "restated": "asked twice (the first reply restated the question)",
+    "unsure": "asked twice (the model was unsure of its first reply)",
+}
+
+
 def timing_line(answer: Answer) -> str:
     t = answer.timings
     parts = [f"retrieval {t.retrieval_s:.2f} s", f"generation {t.generation_s:.1f} s"]
     if t.rewrite_s:
         parts.insert(0, f"follow-up rewrite {t.rewrite_s:.1f} s")
+    if answer.retry:  # says why this answer took two replies' time
+        parts.append(_ASKED_AGAIN[answer.retry])
     used = len(answer.passages)
     cited = len(answer.citations)
     return " · ".join(parts) + f" · {used} passage{'s' * (used != 1)} used, {cited} cited"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rag.types import ABSTAIN_TEXT, Answer, ArticleMeta, Citation, Passage, SentenceCheck, Support, Timings
-from rag.web.render import answer_html, passage_in_context
+from rag.web.render import answer_html, passage_in_context, timing_line
 
 TEXT = (
     "Headline here\n\n"
@@ -107,6 +107,12 @@ def test_answer_html_marks_sources_unsupported_sentences_and_timings(tmp_path):
     assert "retrieval 0.12 s · generation 3.4 s · 1 passage used, 1 cited" in html
     assert "Retrieved passages" not in html
     assert "Retrieved passages (1)" in answer_html(_answer(), {}, 10_000, show_passages=True)
+
+
+def test_the_timings_say_when_a_question_was_asked_twice_and_why():
+    assert "asked twice" not in timing_line(_answer())
+    line = timing_line(_answer(retry="restated"))
+    assert "generation 3.4 s · asked twice (the first reply restated the question) · 1 passage used" in line
 
 
 def test_an_abstention_is_a_notice_not_an_error():
