@@ -11,7 +11,6 @@ import re
 import time
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
-from typing import Literal
 
 from rag.answer.citations import CheckedAnswer
 from rag.answer.corroboration import corroborate
@@ -24,7 +23,7 @@ from rag.retrieval.context import ContextSelector, best_score
 from rag.retrieval.filters import Filters, allowed_docs
 from rag.retrieval.retriever import Retriever, Snapshot
 from rag.settings import Settings
-from rag.types import ABSTAIN_TEXT, Answer, Attempt, Hit, Passage, Timings, Turn
+from rag.types import ABSTAIN_TEXT, Answer, Attempt, Hit, Passage, Retry, Timings, Turn
 
 # One reply of the model under the brief (True) or plain instructions, streamed as it is
 # written; None where there is none (a replayed run that never asked twice).
@@ -38,7 +37,7 @@ class Settled:
     checked: CheckedAnswer
     attempts: list[Attempt]
     shown: Attempt
-    retry: Literal["restated", "unsure"] | None = None
+    retry: Retry | None = None
 
 
 _CONTROL = dict.fromkeys(c for c in range(32) if chr(c) not in "\n\t")

@@ -137,6 +137,7 @@ class Timings(BaseModel):
 
 
 WithheldBy = Literal["citation check", "relevance check", "confidence", "model check"]
+Retry = Literal["restated", "unsure"]  # why a question was asked a second time
 
 
 class Attempt(BaseModel):
@@ -180,7 +181,7 @@ class Answer(BaseModel):
         description="The model's replies in order: one, or two when the first was asked again "
         "under the other instructions (see retry).",
     )
-    retry: Literal["restated", "unsure"] | None = Field(
+    retry: Retry | None = Field(
         None,
         description="Why the question was asked a second time: the first reply only restated it, "
         "or the model was unsure of it. None: asked once.",

@@ -14,7 +14,7 @@ from rag.answer.claims import Known, adds_nothing, named
 from rag.answer.conflicts import other_figures
 from rag.answer.dates import with_dates
 from rag.answer.lists import more_items
-from rag.types import ArticleMeta, Passage
+from rag.types import ArticleMeta, Passage, Retry
 
 
 def answer_confidence(token_probs: list[float]) -> float | None:
@@ -60,7 +60,7 @@ def review(
     return with_dates(checked, passages, articles or {}), None
 
 
-def retry_reason(raw: str, question: str, withheld_by: str | None) -> str | None:
+def retry_reason(raw: str, question: str, withheld_by: str | None) -> Retry | None:
     """Why a withheld reply is worth asking again under the other instructions (None: it is not).
 
     "restated": the reply only restates the question ("The Secretary of Homeland Security took
@@ -76,7 +76,7 @@ def retry_reason(raw: str, question: str, withheld_by: str | None) -> str | None
     return None
 
 
-def take_second(reason: str, first_raw: str, second_raw: str, second: CheckedAnswer, question: str) -> bool:
+def take_second(reason: Retry, first_raw: str, second_raw: str, second: CheckedAnswer, question: str) -> bool:
     """Whether the second reply is shown: it passed every check, it names something itself (a
     bare "[2]" would be shown as its passage, which answered nothing the first time either),
     and, where the first was only unsure, it names something the first named too ("Trump
