@@ -58,13 +58,22 @@ def replay_row(service, row: Row) -> Row:  # noqa: ANN001 - rag.service.RagServi
     if row.get("error") or not raw.strip():
         return score_row(row)
     question = row.get("standalone_question") or row["question"]
-    recorded = {a["brief"]: Attempt(**a) for a in row.get("attempts", [])}
-    if not recorded:  # a run from before attempts were recorded: its one reply
-        brief = is_brief(question, service.settings.brief_answer_words)
-        recorded[brief] = Attempt(raw_answer=raw, brief=brief, confidence=row.get("confidence"))
+    # The replies in the order the run got them; a run from before attempts were recorded had one.
+    replies = iter(
+        [Attempt(**a) for a in row.get("attempts", [])]
+        or [
+            Attempt(
+                raw_answer=raw,
+                brief=is_brief(question, service.settings.brief_answer_words),
+                confidence=row.get("confidence"),
+            )
+        ]
+    )
 
-    def draft(brief: bool) -> Generator[str, None, Attempt | None]:  # the recorded reply; no model
-        return recorded.get(brief)
+    def draft(brief: bool) -> Generator[str, None, Attempt | None]:  # the next recorded reply; no model
+        # By order, not by wording: replayed with other settings (brief_answer_words), the
+        # first reply is still the one the run's question got first, and no reply is missing.
+        return next(replies, None)
         yield  # a generator, as the service's drafts are
 
     done = _drain(service.settle(question, passages_of(row), draft))

@@ -57,6 +57,11 @@ def test_replay_decides_between_two_recorded_replies_as_the_service_did(fake_mod
     fake_models.reply = None  # replay must not call the model
     assert replay([str(run), "--out", str(same)]) == 0
     assert read_rows(same)["detained"]["answer"] == detained["answer"]
+    # Other wording settings re-check the same recorded replies, in the order the run got them.
+    assert replay([str(run), "--out", str(tmp_path / "brief"), "--set", "brief_answer_words=1"]) == 0
+    assert {k: r["answer"] for k, r in read_rows(tmp_path / "brief").items()} == {
+        k: r["answer"] for k, r in read_rows(same).items()
+    }
     assert replay([str(run), "--out", str(off), "--set", "retry_answers=false"]) == 0
     without = read_rows(off)["detained"]
     assert (
