@@ -36,12 +36,12 @@ _REFUSAL = re.compile(
 )
 
 
-WITHHELD_BY = ("citation check", "relevance check", "confidence", "model check")
+WITHHELD_BY = ("citation check", "relevance check", "source check", "confidence", "model check")
 
 
 def refused_by(row: Row) -> str | None:
     """Who turned the answer into a refusal: the relevance gate (no model call), the model's reply,
-    or the check that withheld its answer (citation check, relevance check, confidence, model
+    or the check that withheld its answer (citation check, relevance check, source check, confidence, model
     check)."""
     if not row["abstained"] or row.get("error"):
         return None

@@ -186,6 +186,7 @@ class RagService:
             known=lambda form: weight(form) > 0,
             min_relevance=self.settings.min_relevance,
             articles=self.snapshot.articles,
+            outlets=self.snapshot.outlets,
         )
 
     def _check(self, question: str, passages: list[Passage], attempt: Attempt) -> CheckedAnswer:

@@ -136,7 +136,7 @@ class Timings(BaseModel):
     total_s: float = 0.0
 
 
-WithheldBy = Literal["citation check", "relevance check", "confidence", "model check"]
+WithheldBy = Literal["citation check", "relevance check", "source check", "confidence", "model check"]
 Retry = Literal["restated", "unsure"]  # why a question was asked a second time
 
 

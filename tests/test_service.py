@@ -229,3 +229,25 @@ def test_an_impossible_filter_is_refused_before_the_model_runs(rag, filters, mes
         rag.service.ask("When did they meet?", history, AskOptions(filters=filters))  # would be rewritten
     assert str(err.value).startswith(message)
     assert rag.service.llm.prompts == []
+
+
+GESTION = "000_28062022011ac162"  # the one seed whose outlet is known ("Source: Gestion")
+
+
+def test_an_answer_from_another_outlet_than_the_one_named_is_withheld(rag):
+    # Only 003 gives a yearly count of crossings; Gestion gives November's detentions.
+    rag.service.llm = ScriptedLLM(cite_source_with("2.4 million"))
+    result = rag.service.ask(
+        "According to Gestion, how many border crossings were there in the previous year?"
+    )
+    assert "2.4 million" in result.raw_answer and GESTION not in result.passages[0].doc_ids
+    assert result.abstained and result.withheld_by == "source check"
+
+    result = rag.service.ask("How many border crossings were there in the previous financial year?")
+    assert not result.abstained and "2.4 million" in result.answer  # no outlet named: shown
+
+
+def test_an_answer_citing_the_outlet_named_is_shown(rag):
+    result = rag.service.ask("According to Gestion, how many migrants did CBP detain in November?")
+    assert not result.abstained and "242,000" in result.answer
+    assert GESTION in {d for c in result.citations for d in c.doc_ids}

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from rag.answer.citations import CheckedAnswer, check_answer, strip_markers
-from rag.answer.claims import Known, adds_nothing, named
+from rag.answer.claims import Known, adds_nothing, named, vocabulary
 from rag.answer.conflicts import other_figures
 from rag.answer.dates import with_dates
 from rag.answer.lists import more_items
+from rag.retrieval.attribution import OutletIndex, source_mentions
 from rag.types import ArticleMeta, Passage, Retry
 
 
@@ -39,6 +40,7 @@ def review(
     known: Known,
     min_relevance: float = 0.0,
     articles: Mapping[str, ArticleMeta] | None = None,
+    outlets: OutletIndex | None = None,
 ) -> tuple[CheckedAnswer, str | None]:
     """The checked answer and the name of the check that withheld it (None: shown, or a refusal).
 
@@ -46,6 +48,10 @@ def review(
     items other passages add to a list, and the calendar date of each relative day
     ("on Wednesday") by its article's own date.
     """
+    sources = source_mentions(question, outlets or {})
+    if sources:  # "According to Gestion, ...": the outlet is the cited article's, not a word of its text
+        given = vocabulary(" ".join(name for name, _ in sources))
+        known = _also(known, given)
     checked = check_answer(raw, passages, support_threshold, question, known)
     if checked.abstained:
         return checked, ("citation check" if checked.sentences else None)
@@ -54,6 +60,9 @@ def review(
     cited = {c.n for c in checked.citations}
     if max((p.score for p in passages if p.n in cited), default=1.0) < min_relevance:
         return checked.withheld(), "relevance check"
+    named = frozenset().union(*(ids for _, ids in sources))
+    if named and not named & {d for c in checked.citations for d in c.doc_ids}:
+        return checked.withheld(), "source check"  # true, maybe, but not what that outlet reported
     if confidence is not None and confidence < min_confidence:
         return checked.withheld(), "confidence"
     checked = more_items(question, other_figures(question, checked, passages), passages)
@@ -86,3 +95,7 @@ def take_second(reason: Retry, first_raw: str, second_raw: str, second: CheckedA
     if second.abstained or not names:
         return False
     return reason == "restated" or bool(names & named(strip_markers(first_raw), question))
+
+
+def _also(known: Known, forms: set[str]) -> Known:
+    return lambda form: form in forms or known(form)

@@ -16,6 +16,7 @@ from pathlib import Path
 from rag.components.embedder import Embedder
 from rag.components.store import VectorStore
 from rag.retrieval import lexical
+from rag.retrieval.attribution import OutletIndex, outlet_index
 from rag.retrieval.fusion import rrf_top
 from rag.retrieval.lexical import LexicalIndex
 from rag.types import ArticleMeta, Chunk, Hit
@@ -61,6 +62,7 @@ class Snapshot:
         self._stamp: object = _UNREAD
         self._read = 0.0
         self.articles: dict[str, ArticleMeta] = {}
+        self.outlets: OutletIndex = {}  # how each outlet may be written -> its articles
 
     @property
     def bm25(self) -> LexicalIndex:
@@ -93,7 +95,7 @@ class Snapshot:
             version = json.dumps(sorted((k, v.model_dump()) for k, v in articles.items()))
             if version != self._version:
                 self.lexical.sync(articles, self.store.chunks_of, self.store.iter_chunks)
-                self.articles = articles
+                self.articles, self.outlets = articles, outlet_index(articles)
                 self._version = version
         return self
 

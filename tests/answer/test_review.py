@@ -5,7 +5,8 @@ import pytest
 from eval.scoring import WITHHELD_BY
 from rag.answer.citations import CheckedAnswer
 from rag.answer.review import retry_reason, review, take_second
-from rag.types import Answer, Passage, Support
+from rag.retrieval.attribution import outlet_index
+from rag.types import Answer, ArticleMeta, Passage, Support
 
 
 def _passage(n: int, text: str, score: float) -> Passage:
@@ -32,6 +33,37 @@ def test_an_answer_resting_on_a_sentence_below_the_relevance_bar_is_withheld(raw
         min_confidence=0.2,
         known=lambda form: True,
         min_relevance=0.2,
+    )
+    assert by == withheld_by
+    assert checked.abstained is (withheld_by is not None)
+
+
+OUTLETS = outlet_index(
+    {"d1": ArticleMeta(doc_id="d1", source="Gestion"), "d3": ArticleMeta(doc_id="d3", source="Post")}
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "withheld_by"),
+    [
+        ("Marc Blanc [1]", None),
+        ("According to Gestion, Marc Blanc founded it [1].", None),  # the outlet is no word of the passage
+        ("Marc Blanc [3]", "source check"),  # true, but the Post's
+        ("According to Reuters, Marc Blanc founded it [1].", "citation check"),
+    ],
+)
+def test_an_answer_from_another_outlet_than_the_one_asked_about_is_withheld(raw, withheld_by):
+    passages = [*PASSAGES, _passage(3, "Marc Blanc founded the festival, the Post says.", 0.5)]
+    checked, by = review(
+        raw,
+        passages,
+        "According to Gestion, who founded the festival?",
+        0.9,
+        support_threshold=0.5,
+        min_confidence=0.2,
+        known=lambda form: form not in {"reuter", "gestion"},  # outlets: metadata, not text
+        min_relevance=0.2,
+        outlets=OUTLETS,
     )
     assert by == withheld_by
     assert checked.abstained is (withheld_by is not None)

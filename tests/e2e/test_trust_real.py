@@ -153,3 +153,26 @@ def test_a_reply_that_restates_the_question_is_asked_again_and_names_the_answer(
     assert result.attempts[0].withheld_by == "citation check"
     assert not result.abstained and "mayorkas" in fold(result.answer), result.answer
     assert result.raw_answer == result.attempts[1].raw_answer and result.citations
+
+
+GESTION = "000_28062022011ac162"  # "Source: Gestion"; the other seeds name no outlet
+
+
+def test_a_question_naming_its_outlet_is_answered_from_that_outlet(real_rag):
+    result = real_rag.service.ask(
+        "According to Gestion, how many migrants did US Customs and Border Protection detain "
+        "on the border with Mexico in November?"
+    )
+    # "According to Gestion, 242,000 ...": Gestion is the article's outlet, not a word of it.
+    assert not result.abstained and "242,000" in result.answer, result.model_dump_json(indent=1)
+    assert GESTION in _cited(result)
+
+
+def test_a_figure_only_another_outlet_gives_is_not_shown_as_the_named_outlets(real_rag):
+    # Only 003 gives 2.4 million crossings; Gestion (000) gives no yearly figure.
+    result = real_rag.service.ask(
+        "According to Gestion, how many border crossings were there in the previous financial year?"
+    )
+    assert result.abstained and result.answer == ABSTAIN_TEXT, result.answer
+    if "2.4 million" in (result.raw_answer or ""):
+        assert result.withheld_by == "source check", result.model_dump_json(indent=1)
