@@ -48,7 +48,7 @@ def review(
     items other passages add to a list, and the calendar date of each relative day
     ("on Wednesday") by its article's own date.
     """
-    sources = source_mentions(question, outlets or {})
+    sources = source_mentions(question, outlets)
     if sources:  # "According to Gestion, ...": the outlet is the cited article's, not a word of its text
         given = vocabulary(" ".join(name for name, _ in sources))
         known = _also(known, given)
@@ -60,8 +60,8 @@ def review(
     cited = {c.n for c in checked.citations}
     if max((p.score for p in passages if p.n in cited), default=1.0) < min_relevance:
         return checked.withheld(), "relevance check"
-    named = frozenset().union(*(ids for _, ids in sources))
-    if named and not named & {d for c in checked.citations for d in c.doc_ids}:
+    asked_of = frozenset().union(*(ids for _, ids in sources))  # the named outlets' articles
+    if asked_of and not asked_of & {d for c in checked.citations for d in c.doc_ids}:
         return checked.withheld(), "source check"  # true, maybe, but not what that outlet reported
     if confidence is not None and confidence < min_confidence:
         return checked.withheld(), "confidence"

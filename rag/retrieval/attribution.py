@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from rag.retrieval.filters import outlet_key
 from rag.types import ArticleMeta
@@ -41,35 +42,49 @@ def _names(outlet: str) -> set[str]:
     return {n.strip() for n in names if len(n.strip()) >= 3}
 
 
-# How each outlet may be written (outlet_key of each name) -> the articles from it.
-OutletIndex = Mapping[str, frozenset[str]]
+@dataclass(frozen=True)
+class OutletIndex:
+    """Every way of writing each outlet the articles give (its ``outlet_key``), with its
+    articles, and one expression that finds them all in a question."""
+
+    docs: Mapping[str, frozenset[str]]
+    pattern: re.Pattern[str] | None
 
 
-def outlet_index(articles: Mapping[str, ArticleMeta]) -> dict[str, frozenset[str]]:
-    """Every way of writing each outlet the articles give, with its articles.
-
-    Built once per manifest change (``Snapshot``), not per question: a library of 25,000
-    articles has a few hundred outlets."""
-    index: dict[str, set[str]] = {}
+def outlet_index(articles: Mapping[str, ArticleMeta]) -> OutletIndex:
+    """Built once per manifest change (``Snapshot``), not per question: one pass over the
+    question finds every outlet, however many the library has."""
+    by_source: dict[str, list[str]] = {}
     for doc_id, meta in articles.items():
-        for name in _names(meta.source) if meta.source else ():
-            index.setdefault(outlet_key(name), set()).add(doc_id)
-    return {key: frozenset(ids) for key, ids in index.items()}
+        if meta.source:
+            by_source.setdefault(meta.source, []).append(doc_id)
+    index: dict[str, set[str]] = {}
+    for source, ids in by_source.items():
+        for name in _names(source):
+            index.setdefault(outlet_key(name), set()).update(ids)
+    # Longest first: "The Independent - Life and Style" before "The Independent".
+    keys = sorted(index, key=len, reverse=True)
+    alternatives = "|".join(r"\s+".join(map(re.escape, key.split())) for key in keys)
+    pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.I) if keys else None
+    return OutletIndex({key: frozenset(ids) for key, ids in index.items()}, pattern)
 
 
 def _mentions(text: str, outlets: OutletIndex) -> list[tuple[int, int, frozenset[str]]]:
     """(start, end, article ids) of every outlet written, capitalised, in ``text``."""
+    if outlets.pattern is None:
+        return []
     found = []
-    for key, docs in outlets.items():
-        pattern = r"(?<!\w)" + r"\s+".join(map(re.escape, key.split())) + r"(?!\w)"
-        for m in re.finditer(pattern, text, re.I):
-            if m.group()[0].isupper():  # "by the age of 16" is no outlet
-                found.append((m.start(), m.end(), docs))
-    return sorted(found, key=lambda f: (f[0], -f[1]))
+    for m in outlets.pattern.finditer(text):
+        ids = outlets.docs.get(outlet_key(m.group()))  # None only where case folding differs ("ß")
+        if ids and m.group()[0].isupper():  # "by the age of 16" is no outlet
+            found.append((m.start(), m.end(), ids))
+    return found
 
 
-def source_mentions(question: str, outlets: OutletIndex) -> list[tuple[str, frozenset[str]]]:
+def source_mentions(question: str, outlets: OutletIndex | None) -> list[tuple[str, frozenset[str]]]:
     """Each outlet the question names as a source, as written there, with its articles."""
+    if outlets is None:
+        return []
     text = _unaccent(question)  # "Gestion" is "Gestión"
     named = []
     cued_end = -1  # where the last outlet named as a source ends
@@ -81,6 +96,6 @@ def source_mentions(question: str, outlets: OutletIndex) -> list[tuple[str, froz
     return named
 
 
-def named_sources(question: str, outlets: OutletIndex) -> frozenset[str]:
+def named_sources(question: str, outlets: OutletIndex | None) -> frozenset[str]:
     """The articles of every outlet the question names as a source (empty: it names none)."""
     return frozenset().union(*(ids for _, ids in source_mentions(question, outlets)))

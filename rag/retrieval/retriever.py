@@ -62,7 +62,7 @@ class Snapshot:
         self._stamp: object = _UNREAD
         self._read = 0.0
         self.articles: dict[str, ArticleMeta] = {}
-        self.outlets: OutletIndex = {}  # how each outlet may be written -> its articles
+        self.outlets: OutletIndex = outlet_index({})  # how each outlet may be written -> its articles
 
     @property
     def bm25(self) -> LexicalIndex:
