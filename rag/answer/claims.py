@@ -124,9 +124,13 @@ def _is_date(token: str) -> bool:
     return fold(token) in _MONTHS or fold(token) in _DAYS
 
 
+_DECIMAL = re.compile(r"\d+\.\d+")
+
+
 def _forms(token: str) -> set[str]:
     low = fold(token).replace("’", "'").removesuffix("'s").strip("'")
-    parts = [p for p in re.split(r"[^\w]+", low) if p]
+    # "1.5" is one figure: its digits are no claim of "5" (dates and "U.S." still split).
+    parts = [] if _DECIMAL.fullmatch(low) else [p for p in re.split(r"[^\w]+", low) if p]
     forms = {low, *parts, *(stem(p) for p in parts)}
     forms |= {_NUMBER_WORDS[p] for p in parts if p in _NUMBER_WORDS}
     return forms
@@ -149,6 +153,10 @@ def _known(token: str, vocab: set[str]) -> bool:
     return len(low) >= 5 and any(len(w) >= 5 and w[:5] == low[:5] and not w.isdigit() for w in vocab)
 
 
+# "5. Joint Infrastructure Plan: ..." numbers an item of a list: it counts nothing.
+_ENUMERATOR = re.compile(r"(?:^|(?<=[.!?:]\s))\d{1,2}[.)]\s+(?=[A-Z])")
+
+
 def ungrounded(sentence: str, cited: str, question: str = "", known: Known = lambda form: False) -> list[str]:
     """The claims of ``sentence`` that its cited text does not back; [] when it does.
 
@@ -160,6 +168,8 @@ def ungrounded(sentence: str, cited: str, question: str = "", known: Known = lam
     last word, and so does one the cited text writes as initials ("US").
     """
     vocab, asked = vocabulary(cited), vocabulary(question)
+    figures = vocabulary(_ENUMERATOR.sub(" ", cited)) | asked
+    sentence = _ENUMERATOR.sub(" ", sentence)  # a copied "7. Labor Migration ..." claims no 7
     # Capitalised short forms in the cited text: "the Fed" backs "Federal Reserve".
     shorts = {f for t in _tokens(cited) if _is_name(t) for f in _forms(t) if len(f) >= 3 and f.isalpha()}
     # Initials only as written in capitals ("US"): "Oleg Fomenko" is not backed by "of".
@@ -169,7 +179,7 @@ def ungrounded(sentence: str, cited: str, question: str = "", known: Known = lam
     bad = []
     for span in _spans(sentence):
         if _is_number(span[0]) or _is_date(span[0]):
-            ok = _known(span[0], vocab | asked)
+            ok = _known(span[0], figures)
         else:
             words = [t for t in span if fold(t) not in _JOINERS]
             ok = _initials(words) in acronyms or _name_backed(words, vocab, asked, known, shorts)

@@ -155,6 +155,16 @@ def test_a_year_month_or_weekday_question_needs_that_unit():
     assert has_kind("Talks resume in January [2].", "time", "In which month will talks resume?")
 
 
+def test_the_number_of_a_list_item_and_the_digits_of_a_decimal_count_nothing():
+    item = "5. Joint Infrastructure Plan: it includes $3.4 billion and $1.5 billion for ports."
+    question = "How many land ports of entry will the plan build?"
+    assert ungrounded("5 [1]", item, question) == ["5"]  # neither the item number nor "1.5"
+    assert ungrounded("$1.5 billion [1]", item, question) == []
+    assert ungrounded("5. Joint Infrastructure Plan: $3.4 billion [1]", item, question) == []  # copied
+    assert ungrounded("5 ports [1]", "The plan builds 5. Others follow.", question) == []  # a count
+    assert ungrounded("5 [1]", item, "What is item 5 of the plan?") == []  # the question's own
+
+
 def test_a_capitalised_short_form_in_the_cited_text_backs_the_full_name():
     corpus = {"feder", "federal", "reserv", "reserve"}
     cited = "The Fed’s main interest rate is at its highest level since 2001."
