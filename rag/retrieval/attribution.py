@@ -12,11 +12,11 @@ sued The New York Times?" names the paper as a party, not a source.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from rag.retrieval.filters import outlet_key
+from rag.retrieval.text import unaccent
 from rag.types import ArticleMeta
 
 # The words before a source: "reported by", "according to", "articles from", "featured in".
@@ -27,10 +27,6 @@ _CUE_AFTER = re.compile(
 )
 # Between two outlets of one list: "by Fortune, The Age, and TechCrunch".
 _LIST_GAP = re.compile(r"^[\s,\"'‘’“”]*(?:and|or|as well as)?[\s\"'‘’“”]*$", re.I)
-
-
-def _unaccent(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 def _names(outlet: str) -> set[str]:
@@ -85,7 +81,7 @@ def source_mentions(question: str, outlets: OutletIndex | None) -> list[tuple[st
     """Each outlet the question names as a source, as written there, with its articles."""
     if outlets is None:
         return []
-    text = _unaccent(question)  # "Gestion" is "Gestión"
+    text = unaccent(question)  # "Gestion" is "Gestión"
     named = []
     cued_end = -1  # where the last outlet named as a source ends
     for start, end, ids in _mentions(text, outlets):

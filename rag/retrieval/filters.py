@@ -14,12 +14,12 @@ through unwrapped, so the HTTP layer answers 400 with the same message the CLI p
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from rag.errors import BadQuestion
+from rag.retrieval.text import unaccent
 from rag.types import ArticleMeta
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -27,8 +27,7 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 def outlet_key(name: str) -> str:
     """How outlets are compared: case, accents and spacing ignored ("La Opinion" is "La Opinión")."""
-    text = unicodedata.normalize("NFKD", name)
-    return " ".join("".join(c for c in text if not unicodedata.combining(c)).casefold().split())
+    return " ".join(unaccent(name).casefold().split())
 
 
 def known_outlets(articles: dict[str, ArticleMeta]) -> list[str]:

@@ -17,12 +17,16 @@ _DIGIT_COMMA = re.compile(r"(?<=\d),(?=\d{3}\b)")
 _WORD = re.compile(r"\w+")
 
 
+def unaccent(text: str) -> str:
+    """Accents removed, case kept: 'Gestión' -> 'Gestion'."""
+    if text.isascii():  # ASCII has no accents; the per-character pass was most of ingest's stemming
+        return text
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
 def fold(text: str) -> str:
     """Lower-case, accents removed, thousands separators dropped: 'López 242,000' -> 'lopez 242000'."""
-    if not text.isascii():  # ASCII has no accents; the per-character pass was most of ingest's stemming
-        text = unicodedata.normalize("NFKD", text)
-        text = "".join(c for c in text if not unicodedata.combining(c))
-    return _DIGIT_COMMA.sub("", text.lower())
+    return _DIGIT_COMMA.sub("", unaccent(text).lower())
 
 
 def words(text: str) -> list[str]:
