@@ -14,7 +14,7 @@ from rag.answer.claims import Known, adds_nothing, named, vocabulary
 from rag.answer.conflicts import other_figures
 from rag.answer.dates import with_dates
 from rag.answer.lists import more_items
-from rag.retrieval.attribution import OutletIndex, source_mentions
+from rag.retrieval.attribution import OutletIndex, articles_of, source_mentions
 from rag.types import ArticleMeta, Passage, Retry
 
 
@@ -60,7 +60,7 @@ def review(
     cited = {c.n for c in checked.citations}
     if max((p.score for p in passages if p.n in cited), default=1.0) < min_relevance:
         return checked.withheld(), "relevance check"
-    asked_of = frozenset().union(*(ids for _, ids in sources))  # the named outlets' articles
+    asked_of = articles_of(sources)
     if asked_of and not asked_of & {d for c in checked.citations for d in c.doc_ids}:
         return checked.withheld(), "source check"  # true, maybe, but not what that outlet reported
     if confidence is not None and confidence < min_confidence:

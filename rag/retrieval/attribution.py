@@ -92,6 +92,6 @@ def source_mentions(question: str, outlets: OutletIndex | None) -> list[tuple[st
     return named
 
 
-def named_sources(question: str, outlets: OutletIndex | None) -> frozenset[str]:
-    """The articles of every outlet the question names as a source (empty: it names none)."""
-    return frozenset().union(*(ids for _, ids in source_mentions(question, outlets)))
+def articles_of(mentions: list[tuple[str, frozenset[str]]]) -> frozenset[str]:
+    """The articles of every outlet in ``mentions`` (empty: the question names none)."""
+    return frozenset().union(*(ids for _, ids in mentions))

@@ -1,6 +1,6 @@
 import pytest
 
-from rag.retrieval.attribution import named_sources, outlet_index, source_mentions
+from rag.retrieval.attribution import articles_of, outlet_index, source_mentions
 from rag.types import ArticleMeta
 
 ARTICLES = outlet_index(
@@ -34,7 +34,7 @@ ARTICLES = outlet_index(
     ],
 )
 def test_an_outlet_counts_as_the_source_only_where_the_question_uses_it_as_one(question, named):
-    assert named_sources(question, ARTICLES) == named
+    assert articles_of(source_mentions(question, ARTICLES)) == named
 
 
 def test_each_source_is_given_as_the_question_writes_it():
