@@ -168,7 +168,8 @@ def ungrounded(sentence: str, cited: str, question: str = "", known: Known = lam
     last word, and so does one the cited text writes as initials ("US").
     """
     vocab, asked = vocabulary(cited), vocabulary(question)
-    figures = vocabulary(_ENUMERATOR.sub(" ", cited)) | asked
+    unlisted = _ENUMERATOR.sub(" ", cited)  # a second vocabulary only where a list item is cited
+    figures = (vocab if unlisted == cited else vocabulary(unlisted)) | asked
     sentence = _ENUMERATOR.sub(" ", sentence)  # a copied "7. Labor Migration ..." claims no 7
     # Capitalised short forms in the cited text: "the Fed" backs "Federal Reserve".
     shorts = {f for t in _tokens(cited) if _is_name(t) for f in _forms(t) if len(f) >= 3 and f.isalpha()}
