@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from rag.answer.claims import (
     Known,
     adds_nothing,
+    also_known,
     answer_kind,
     figure_of_other_period,
     has_kind,
@@ -181,8 +182,7 @@ def check_answer(
 
 def _with_passages(known: Known, passages: list[Passage]) -> Known:
     """Names the corpus uses or any passage in the prompt states."""
-    shown = set().union(*(vocabulary(p.text) for p in passages))
-    return lambda form: form in shown or known(form)
+    return also_known(known, set().union(*(vocabulary(p.text) for p in passages)))
 
 
 def citation_for(passage: Passage) -> Citation:

@@ -19,6 +19,12 @@ from rag.retrieval.text import STOPWORDS, content_words, fold, stem, stems
 # Is this word form (folded, stemmed) one the corpus uses? (BM25's vocabulary, in the service.)
 Known = Callable[[str], bool]
 
+
+def also_known(known: Known, forms: set[str]) -> Known:
+    """``known``, and the word forms of some text the corpus index does not hold."""
+    return lambda form: form in forms or known(form)
+
+
 _TOKEN = re.compile(r"\d[\d,.]*\d|[\w'’.-]+")
 # "one" is left out: "the one that travelled" is a pronoun far more often than a count.
 _NUMBER_WORDS = {

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from rag.answer.citations import CheckedAnswer, check_answer, strip_markers
-from rag.answer.claims import Known, adds_nothing, named, vocabulary
+from rag.answer.claims import Known, adds_nothing, also_known, named, vocabulary
 from rag.answer.conflicts import other_figures
 from rag.answer.dates import with_dates
 from rag.answer.lists import more_items
@@ -50,8 +50,7 @@ def review(
     """
     sources = source_mentions(question, outlets)
     if sources:  # "According to Gestion, ...": the outlet is the cited article's, not a word of its text
-        given = vocabulary(" ".join(name for name, _ in sources))
-        known = _also(known, given)
+        known = also_known(known, vocabulary(" ".join(name for name, _ in sources)))
     checked = check_answer(raw, passages, support_threshold, question, known)
     if checked.abstained:
         return checked, ("citation check" if checked.sentences else None)
@@ -95,7 +94,3 @@ def take_second(reason: Retry, first_raw: str, second_raw: str, second: CheckedA
     if second.abstained or not names:
         return False
     return reason == "restated" or bool(names & named(strip_markers(first_raw), question))
-
-
-def _also(known: Known, forms: set[str]) -> Known:
-    return lambda form: form in forms or known(form)
