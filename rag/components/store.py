@@ -138,7 +138,6 @@ class VectorStore:
                 ids=[record_id(c, s) for c, s in zip(part, part_shas)],
                 # An array, not .tolist(): Chroma converts lists back, which cost a third of the upsert.
                 embeddings=np.asarray(vectors[lo : lo + _PAGE], dtype=np.float32),
-                documents=[c.text for c in part],
                 metadatas=[_chunk_meta(c, s) for c, s in zip(part, part_shas)],
             )
 
@@ -223,11 +222,18 @@ def _chunk_meta(chunk: Chunk, sha: str) -> dict:
         "start": chunk.start,
         "end": chunk.end,
         "sha": sha,
+        # The text is metadata, not a Chroma document: Chroma builds a full-text index of its
+        # documents that nothing here searches (the lexical index is ours), and that index was
+        # half of each write (a bare upsert of 20,000 chunks: 867/s as documents, 1,716/s so).
+        "text": chunk.text,
         "sentences": json.dumps([[s.start, s.end, s.text] for s in chunk.sentences]),
     }
 
 
-def _to_chunk(cid: str, text: str, meta: dict) -> Chunk:
+def _to_chunk(cid: str, document: str | None, meta: dict) -> Chunk:
+    """A stored record as a chunk; records written before the text moved to metadata keep it
+    as their document."""
+    text = meta.get("text", document) or ""
     sentences = [Sentence(start=a, end=b, text=t) for a, b, t in json.loads(meta["sentences"])]
     return Chunk(
         id=cid,

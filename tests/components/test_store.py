@@ -51,3 +51,28 @@ def test_hybrid_retrieval_fills_top_k_from_the_allowed_articles(rag):
     hits = retriever.retrieve(QUESTION, 8, frozenset(UNDATED))
     assert len(hits) == 8 and {h.chunk.doc_id for h in hits} <= UNDATED
     assert len({h.chunk.id for h in hits}) == 8
+
+
+def test_chunk_text_is_kept_as_metadata_and_old_document_records_still_read(rag):
+    late = rag.store.chunks_of(LATE, rag.store.articles()[LATE].version)
+    raw = rag.store.chunks.get(ids=[late[0].id], include=["documents", "metadatas"])
+    assert raw["documents"] == [None]  # no Chroma document, so no full-text index to write
+    assert raw["metadatas"][0]["text"] == late[0].text and late[0].text
+
+    # A record written before the move: its text is the document, the metadata has none.
+    old_meta = {k: v for k, v in raw["metadatas"][0].items() if k != "text"}
+    rag.store.chunks.upsert(
+        ids=[late[0].id],
+        embeddings=raw_vector(rag, late[0].id),
+        documents=[late[0].text],
+        metadatas=[old_meta],
+    )
+    again = rag.store.chunks_of(LATE, rag.store.articles()[LATE].version)
+    assert [c.text for c in again] == [c.text for c in late]
+    vector = HashEmbedder().embed([late[0].text])[0]
+    found = {chunk.id: chunk.text for chunk, _, _ in rag.store.query(vector, 6, frozenset({LATE}))}
+    assert found[late[0].id] == late[0].text
+
+
+def raw_vector(rag, record_id: str) -> list:
+    return rag.store.chunks.get(ids=[record_id], include=["embeddings"])["embeddings"]
