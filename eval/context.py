@@ -9,11 +9,13 @@ on both corpora before any answer is generated:
     python -m eval.context --gold eval/gold.jsonl --set context_tokens=300
     python -m eval.context --gold ../shared/benchmarks/multihop-dev/gold.jsonl \\
         --corpus ../shared/benchmarks/multihop-dev/articles --set spread_articles=3
+    python -m eval.context --gold eval/gold.jsonl --questions-from runs/seeds   # follow-ups as rewritten
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -25,9 +27,13 @@ from rag.errors import RagError
 from rag.retrieval.context import estimate_tokens
 
 
-def context_row(service, item: GoldItem) -> dict:  # noqa: ANN001 - rag.service.RagService
-    """One question's context figures: facts present, source articles present, tokens."""
-    _, passages = service.retrieve(item.question)
+def context_row(service, item: GoldItem, question: str | None = None) -> dict:  # noqa: ANN001 - rag.service.RagService
+    """One question's context figures: facts present, source articles present, tokens.
+
+    ``question`` replaces the gold text: a follow-up ("How long did they meet?") is retrieved
+    for as the product does, by the standalone question its rewrite gave.
+    """
+    _, passages = service.retrieve(question or item.question)
     texts = [p.text for p in passages]
     docs = {d for p in passages for d in p.doc_ids}
     facts = [any(m.match_fact(t, aliases) for t in texts) for aliases in item.answers]
@@ -58,16 +64,38 @@ def summarize(rows: list[dict]) -> dict[str, dict[str, float | None]]:
     }
 
 
+def standalone_questions(run: Path) -> dict[str, str]:
+    """Each follow-up's standalone question as a finished eval run rewrote it (id -> question).
+
+    The rewrite needs the model; a run already holds it, so this stays model-free.
+    """
+    path = run / "predictions.jsonl"
+    if not path.is_file():
+        raise EvalError(f"--questions-from {run}: no predictions.jsonl (is it an eval run's folder?)")
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return {
+        r["id"]: r["standalone_question"] for r in rows if r.get("history") and r.get("standalone_question")
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m eval.context", description=__doc__.splitlines()[0])
     p.add_argument("--gold", type=Path, default=ROOT / "eval" / "gold.jsonl")
     p.add_argument("--corpus", type=Path, default=ROOT / "seeds")
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument(
+        "--questions-from",
+        type=Path,
+        metavar="RUN",
+        help="an eval run whose rewritten follow-ups to use; without it, a follow-up is "
+        "retrieved for by its own words, which the product never does",
+    )
     args = p.parse_args(argv)
     try:
         items = load_gold(args.gold)
+        standalone = standalone_questions(args.questions_from) if args.questions_from else {}
         rag = open_rag(make_settings(parse_overrides(args.sets)), args.corpus)
-        table = summarize([context_row(rag.service, item) for item in items])
+        table = summarize([context_row(rag.service, item, standalone.get(item.id)) for item in items])
     except (GoldError, EvalError, RagError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
