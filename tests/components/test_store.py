@@ -63,7 +63,7 @@ def test_chunk_text_is_kept_as_metadata_and_old_document_records_still_read(rag)
     old_meta = {k: v for k, v in raw["metadatas"][0].items() if k != "text"}
     rag.store.chunks.upsert(
         ids=[late[0].id],
-        embeddings=raw_vector(rag, late[0].id),
+        embeddings=_vector_of(rag, late[0].id),
         documents=[late[0].text],
         metadatas=[old_meta],
     )
@@ -74,5 +74,5 @@ def test_chunk_text_is_kept_as_metadata_and_old_document_records_still_read(rag)
     assert found[late[0].id] == late[0].text
 
 
-def raw_vector(rag, record_id: str) -> list:
+def _vector_of(rag, record_id: str) -> list:
     return rag.store.chunks.get(ids=[record_id], include=["embeddings"])["embeddings"]
