@@ -15,12 +15,12 @@ on both corpora before any answer is generated:
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections import defaultdict
 from pathlib import Path
 
 from eval import metrics as m
+from eval.compare import load_run
 from eval.gold import GoldError, GoldItem, load_gold
 from eval.runner import ROOT, EvalError, make_settings, open_rag, parse_overrides
 from rag.errors import RagError
@@ -69,10 +69,7 @@ def standalone_questions(run: Path) -> dict[str, str]:
 
     The rewrite needs the model; a run already holds it, so this stays model-free.
     """
-    path = run / "predictions.jsonl"
-    if not path.is_file():
-        raise EvalError(f"--questions-from {run}: no predictions.jsonl (is it an eval run's folder?)")
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    _, rows = load_run(run)
     return {
         r["id"]: r["standalone_question"] for r in rows if r.get("history") and r.get("standalone_question")
     }

@@ -45,6 +45,7 @@ def test_a_followup_is_measured_by_its_rewritten_question(tmp_path):
         {"id": "fact-x", "history": [], "standalone_question": "Who led it?"},  # not a follow-up
     ]
     (run / "predictions.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    (run / "metrics.json").write_text("{}")
     rewritten = standalone_questions(run)
     assert rewritten == {"followup-duration": "How long did Blinken meet?"}
 
@@ -55,5 +56,9 @@ def test_a_followup_is_measured_by_its_rewritten_question(tmp_path):
 
 
 def test_a_folder_that_is_not_a_run_is_refused_clearly(tmp_path):
-    with pytest.raises(EvalError, match="no predictions.jsonl"):
+    with pytest.raises(EvalError, match="not an eval run"):
+        standalone_questions(tmp_path)
+    (tmp_path / "metrics.json").write_text("{}")
+    (tmp_path / "predictions.jsonl").write_text('{"id": "cut off')
+    with pytest.raises(EvalError, match="damaged run output"):
         standalone_questions(tmp_path)
