@@ -88,7 +88,7 @@ def test_html_keeps_the_text_and_drops_scripts_and_styles(fake_rag):
         b"<p>They will meet again in January.</p></body></html>"
     )
     meta = fake_rag.ingestor.ingest_bytes("page.html", page)
-    text = " ".join(c.text for c, _ in fake_rag.store.iter_chunks() if c.doc_id == meta.doc_id)
+    text = " ".join(c.text for c in fake_rag.store.chunks_of(meta.doc_id, meta.version))
     assert "National Palace for two hours" in text and "meet again in January" in text
     for code in ("color", "tracker", "secret-token", "document.write", "injected", "<p>", "<script"):
         assert code not in text
