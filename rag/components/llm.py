@@ -6,6 +6,7 @@ are chosen in :func:`open_llm`, and their libraries are imported only there.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import time
@@ -78,12 +79,15 @@ class LlamaCppLLM(LLM):
         # ``locate`` may assemble the model; it runs on first use, not at start-up.
         self.locate = locate
         self.model_path: Path | None = None
-        # A thread count set for generation also bounds prompt evaluation, unless that has
-        # its own; None leaves llama-cpp-python's defaults (half the cores / every core).
+        # None means one thread per usable core for both prompt and generation: left to
+        # llama-cpp-python, generation gets half the cores (one of two here), which halves
+        # the decode speed (README "Performance"). A count set for generation also bounds
+        # prompt evaluation, unless that has its own.
+        threads = n_threads or usable_cores()
         self.kwargs = dict(
             n_ctx=n_ctx,
-            n_threads=n_threads,
-            n_threads_batch=n_threads_batch or n_threads,
+            n_threads=threads,
+            n_threads_batch=n_threads_batch or threads,
             n_batch=n_batch,
         )
         self.keep_prefixes = keep_prefixes
@@ -359,6 +363,14 @@ def _cause(err: BaseException) -> str:
             break
         err = inner
     return " ".join(str(err).split())[:200] or type(err).__name__
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (a container's CPU set, not the host's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def resolve_model_path(settings: Settings, progress: bool = True) -> Path:
