@@ -119,8 +119,13 @@ def section_lines(results: dict[str, Any]) -> list[str]:
                 _s(sc["retrieve_with_selection_s"]["p50"], "s", 3),
                 _s(sc["retrieve_with_selection_s"]["p95"], "s", 3),
             ),
-            _row("index build", _s(sc["build_s"], "s", 0), _s(sc["build_chunks_per_s"], " ch/s", 0)),
-            _row("open lexical index / chunks", _s(sc["open_lexical_s"], "s", 2), str(sc["lexical_chunks"])),
+            _row("index build", _s(sc.get("build_s"), "s", 0), _s(sc.get("build_chunks_per_s"), " ch/s", 0)),
+            # Runs saved before the on-disk lexical index have no such figures.
+            _row(
+                "open lexical index / chunks",
+                _s(sc.get("open_lexical_s"), "s", 2),
+                str(sc.get("lexical_chunks", "-")),
+            ),
             _row("restart: ready to retrieve", _s(re_.get("ready_s"), "s", 1), ""),
             _row("restart: chunks re-embedded", str(re_.get("embedded_by_reingest", "-")), ""),
         ]
@@ -168,6 +173,37 @@ def tuning_lines(results: dict[str, Any]) -> list[str]:
     return lines
 
 
+# Issue 11's targets: (label, where the figure is in the results, target, higher is better).
+# The storage figures are targets at 1M chunks; the run says at how many it measured them.
+TARGETS = (
+    ("retrieval + selection p95", ("storage", "restart", "retrieve_with_selection_s", "p95"), 0.15, False),
+    ("restart to first retrieval", ("storage", "restart", "restart_to_first_retrieval_s"), 3.0, False),
+    ("process memory, no model (MB)", ("storage", "restart", "peak_rss_mb"), 2048, False),
+    ("ingest, precomputed vectors (ch/s)", ("storage", "ingest_precomputed_chunks_per_s"), 1000, True),
+    ("retrieval p50, seeds", ("latency", "summary", "retrieval_s", "p50"), 0.05, False),
+    ("time to first token p50, seeds", ("latency", "summary", "first_token_s", "p50"), 3.0, False),
+)
+
+
+def _dig(results: dict[str, Any], path: tuple[str, ...]) -> float | None:
+    for key in path:
+        results = results.get(key) if isinstance(results, dict) else None
+    return results if isinstance(results, int | float) else None
+
+
+def target_lines(results: dict[str, Any]) -> list[str]:
+    """The figures the targets are set on, each against its target (sections not run: "-")."""
+    chunks = (results.get("storage") or {}).get("chunks")
+    at = f"storage figures at {chunks:,} chunks; their targets hold at 1M" if chunks else "no storage run"
+    lines = [f"Targets ({at})", _row("", "measured", "target", "")]
+    for label, path, target, higher in TARGETS:
+        got = _dig(results, path)
+        met = "-" if got is None else "met" if (got >= target if higher else got <= target) else "NOT MET"
+        shown = "-" if got is None else f"{got:,.0f}" if got >= 100 else f"{got:.3g}"
+        lines.append(_row(label, shown, f"{'>=' if higher else '<='} {target:g}", met))
+    return lines
+
+
 def render(results: dict[str, Any]) -> str:
     m = results["machine"]
     lines = [
@@ -180,6 +216,7 @@ def render(results: dict[str, Any]) -> str:
         lines += tutorial_lines(results["tutorial"])
     lines += section_lines(results)
     lines += tuning_lines(results)
+    lines += target_lines(results)
     return "\n".join(lines)
 
 

@@ -78,3 +78,44 @@ def test_render_prints_the_budget_sweep_and_thread_table():
     text = render(results)
     for figure in ("pick: 220", "0.714", "50%", "400", "7.41s", "2/2, 256", "44.4", "17.8"):
         assert figure in text, figure
+
+
+def test_render_sets_each_issue_11_figure_against_its_target():
+    results = {
+        "date": "2026-12-06",
+        "machine": {"cores": 2, "memory_gb": 23.5, "loadavg": [0.5, 0.4, 0.3]},
+        "latency": {"summary": {"n": 2, "retrieval_s": _stats(0.019), "first_token_s": _stats(3.1)}},
+        "storage": {
+            "chunks": 1019698,
+            "write_batch": 512,
+            "ingest_precomputed_chunks_per_s": 1200.0,
+            "chroma_chunks_per_s": 1500.0,
+            "disk_mb": {"chroma": 1.0, "lexical": 1.0},
+            "restart": {
+                "retrieve_with_selection_s": _stats(0.1, 0.26),
+                "restart_to_first_retrieval_s": 12.2,
+                "peak_rss_mb": 1900.0,
+            },
+        },
+    }
+    text = render(results)
+    assert "Targets (storage figures at 1,019,698 chunks; their targets hold at 1M)" in text
+    table = text.split("Targets (")[1].splitlines()
+
+    def cells(label: str) -> list[str]:
+        return next(line for line in table if line.strip().startswith(label))[len(label) + 2 :].split()
+
+    assert cells("retrieval + selection p95") == ["0.26", "<=", "0.15", "NOT", "MET"]
+    assert cells("restart to first retrieval") == ["12.2", "<=", "3", "NOT", "MET"]
+    assert cells("process memory, no model (MB)") == ["1,900", "<=", "2048", "met"]
+    assert cells("ingest, precomputed vectors (ch/s)") == ["1,200", ">=", "1000", "met"]
+    assert cells("retrieval p50, seeds") == ["0.019", "<=", "0.05", "met"]
+    assert cells("time to first token p50, seeds") == ["3.1", "<=", "3", "NOT", "MET"]
+
+
+def test_render_leaves_a_target_blank_when_its_section_did_not_run():
+    results = {"date": "d", "machine": {"cores": 2, "memory_gb": 1, "loadavg": [0, 0, 0]}}
+    text = render(results)
+    assert "Targets (no storage run)" in text
+    ingest = next(line for line in text.splitlines() if "ingest, precomputed" in line)
+    assert ingest.split()[-4:] == ["-", ">=", "1000", "-"]
