@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 import os
+import pickle
 import sqlite3
 import subprocess
 import sys
@@ -66,6 +67,38 @@ def test_a_damaged_index_is_a_rag_error_that_says_how_to_rebuild(settings, seeds
         rag.service.ask("How many migrants did CBP detain in November?")
     message = str(err.value)
     assert str(settings.chroma_dir) in message and REBUILD in message
+
+
+def test_chromas_own_pickle_is_never_run_when_tampered(settings, seeds_copy, tmp_path):
+    """Chroma keeps each vector segment's id map in ``index_metadata.pickle`` inside the data
+    directory. Chroma 1.5.9 reads it in Rust (serde-pickle), which resolves no Python global,
+    so a file that would run code is refused as damaged. A Chroma that read it with Python's
+    pickle would run the payload in every app process: this guards the pinned version."""
+    _indexed(settings, seeds_copy)
+    # Chroma writes the segment's files once 1,000 vectors are waiting (its sync threshold);
+    # the seeds have fewer chunks, so stale copies of them (as a killed ingest leaves) get there.
+    store = _fake(settings).store
+    got = store.chunks.get(include=["embeddings", "metadatas"])
+    for c in range(-(-1000 // len(got["ids"]))):
+        metas = [dict(m, sha=f"stale-{c}") for m in got["metadatas"]]
+        store.chunks.add(ids=[f"{i}-{c}" for i in got["ids"]], embeddings=got["embeddings"], metadatas=metas)
+    del store
+    gc.collect()
+    forget_clients()
+    marker = tmp_path / "pwned"
+
+    class Payload:
+        def __reduce__(self):  # noqa: ANN204
+            return (open, (str(marker), "w"))
+
+    pickles = list(settings.chroma_dir.rglob("index_metadata.pickle"))
+    assert pickles, "Chroma wrote no index_metadata.pickle: this test no longer covers it"
+    for path in pickles:
+        path.write_bytes(pickle.dumps(Payload()))
+    with pytest.raises(RagError) as err:
+        _fake(settings).service.ask("How many migrants did CBP detain in November?")
+    assert "pickle" in str(err.value) and REBUILD in str(err.value)
+    assert not marker.exists()
 
 
 def test_an_index_built_with_another_embedder_says_so(settings, seeds_copy):
