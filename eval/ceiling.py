@@ -29,11 +29,11 @@ from eval.runner import (
     ROOT,
     EvalError,
     _prepare_out,
-    git_commit,
     make_settings,
     open_rag,
     parse_overrides,
     predict,
+    run_record,
     warm_up,
     write_outputs,
 )
@@ -115,18 +115,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     metrics = aggregate(rows)
-    metrics["run"] = {
-        "gold": str(args.gold),
-        "n": len(rows),
-        "settings": overrides,
-        "started": started,
-        "duration_s": round(time.perf_counter() - t0, 1),
-        "warmup_s": round(warmup_s, 1),
-        "commit": git_commit(),
-        "corpus": str(args.corpus),
-        "index": str(rag.settings.data_dir),
-        "ceiling_questions_given_facts": helped,
-    }
+    metrics["run"] = run_record(args.gold, rows, overrides, args.corpus, rag, started, t0, warmup_s)
+    metrics["run"]["ceiling_questions_given_facts"] = helped
     write_outputs(args.out, rows, metrics)
     print(f"\n{helped} of {len(rows)} questions had a missing gold fact added to their passages.")
     print_summary(metrics, args.out)

@@ -251,7 +251,23 @@ def evaluate(
     warmup_s = warm_up(rag, items[0])
     rows = run_items(rag, items, progress=progress, label=label, sink=out / "predictions.jsonl")
     metrics = aggregate(rows)
-    metrics["run"] = {
+    metrics["run"] = run_record(gold_path, rows, overrides, corpus, rag, started, t0, warmup_s)
+    write_outputs(out, rows, metrics)
+    return rag, metrics
+
+
+def run_record(
+    gold_path: Path,
+    rows: list[Row],
+    overrides: dict[str, str],
+    corpus: Path | None,
+    rag,  # noqa: ANN001 - rag.factory.Rag
+    started: str,
+    t0: float,
+    warmup_s: float,
+) -> dict[str, Any]:
+    """What ``metrics.json`` says about how a run was made (the report's first line)."""
+    return {
         "gold": str(gold_path),
         "n": len(rows),
         "settings": overrides,
@@ -262,8 +278,6 @@ def evaluate(
         "corpus": str(corpus) if corpus else None,
         "index": str(rag.settings.data_dir),
     }
-    write_outputs(out, rows, metrics)
-    return rag, metrics
 
 
 def _prepare_out(out: Path) -> None:
