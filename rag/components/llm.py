@@ -80,9 +80,9 @@ class LlamaCppLLM(LLM):
         self.locate = locate
         self.model_path: Path | None = None
         # None means one thread per usable core for both prompt and generation: left to
-        # llama-cpp-python, generation gets half the cores (one of two here), which halves
-        # the decode speed (README "Performance"). A count set for generation also bounds
-        # prompt evaluation, unless that has its own.
+        # llama-cpp-python, generation gets half the cores (one of two here), which cut
+        # decoding from 15 to 9 tokens/s (README "Performance"). A count set for generation
+        # also bounds prompt evaluation, unless that has its own.
         threads = n_threads or usable_cores()
         self.kwargs = dict(
             n_ctx=n_ctx,
