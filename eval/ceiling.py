@@ -44,10 +44,14 @@ from rag.types import Passage, Support
 Sentences = dict[str, list[Support]]  # doc id -> its sentences, with their place in the article
 
 
-def article_sentences(store) -> Sentences:  # noqa: ANN001 - rag.components.store.ChromaStore
-    """Every stored sentence by article, with the file offsets a citation card shows."""
+def article_sentences(store) -> Sentences:  # noqa: ANN001 - rag.components.store.VectorStore
+    """Every sentence of each article's current version, with the file offsets a citation
+    card shows (chunks of versions a killed ingest left behind are skipped)."""
+    current = {doc_id: meta.version for doc_id, meta in store.articles().items()}
     found: Sentences = {}
-    for chunk, _ in store.iter_chunks():
+    for chunk, version in store.iter_chunks():
+        if version != current.get(chunk.doc_id):
+            continue
         found.setdefault(chunk.doc_id, []).extend(
             Support(doc_id=chunk.doc_id, quote=s.text, start=s.start, end=s.end) for s in chunk.sentences
         )

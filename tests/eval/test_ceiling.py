@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from eval.ceiling import article_sentences, with_gold_facts
 from eval.gold import GoldItem
-from rag.types import Chunk, Passage, Sentence, Support
+from rag.types import ArticleMeta, Chunk, Passage, Sentence, Support
 
 ITEM = GoldItem(
     id="multi-next-round",
@@ -60,7 +60,7 @@ def test_one_added_sentence_can_serve_two_facts_and_no_sentence_is_invented():
     assert with_gold_facts([], unstated, _sentences()) == []
 
 
-def test_article_sentences_are_the_stored_sentences_with_their_file_offsets():
+def test_article_sentences_are_the_current_versions_sentences_with_their_file_offsets():
     text = "Blinken led the delegation. They met for two hours."
     sentences = [
         Sentence(text="Blinken led the delegation.", start=100, end=127),
@@ -68,9 +68,15 @@ def test_article_sentences_are_the_stored_sentences_with_their_file_offsets():
     ]
     chunk = Chunk(id="002:0", doc_id="002", index=0, text=text, start=0, end=len(text), sentences=sentences)
 
+    stale = chunk.model_copy(update={"sentences": [Sentence(text="An old sentence.", start=0, end=16)]})
+
     class _Store:
+        def articles(self):
+            return {"002": ArticleMeta(doc_id="002", sha256="new")}
+
         def iter_chunks(self):
-            yield chunk, "sha"
+            yield stale, "old"
+            yield chunk, "new"
 
     got = article_sentences(_Store())
     assert list(got) == ["002"]
