@@ -28,11 +28,11 @@ from eval.gold import GoldError, GoldItem, load_gold
 from eval.runner import (
     ROOT,
     EvalError,
-    _prepare_out,
     make_settings,
     open_rag,
     parse_overrides,
-    predict,
+    prepare_out,
+    run_items,
     run_record,
     warm_up,
     write_outputs,
@@ -74,9 +74,9 @@ def with_gold_facts(passages: list[Passage], item: GoldItem, sentences: Sentence
     return passages + added
 
 
-def run(rag, items: list[GoldItem], progress: bool = True) -> tuple[list[dict], int]:  # noqa: ANN001 - Rag
-    """Every item answered with its missing facts added; returns the rows and how many
-    questions got a passage added."""
+def run(rag, items: list[GoldItem], out: Path, progress: bool = True) -> tuple[list[dict], int]:  # noqa: ANN001 - Rag
+    """Every item answered with its missing facts added, each row written to ``out`` as it
+    completes; returns the rows and how many questions got a passage added."""
     sentences = article_sentences(rag.store)
     select, current, helped = rag.service.select, {}, set()
 
@@ -90,12 +90,8 @@ def run(rag, items: list[GoldItem], progress: bool = True) -> tuple[list[dict], 
     # An instance attribute shadows the method for this process only; the service's own
     # retrieval and selection still run first, so only the missing facts differ.
     rag.service.select = perfect
-    rows = []
-    for i, item in enumerate(items, 1):
-        current["item"] = item
-        rows.append(predict(rag, item))
-        if progress:
-            print(f"\r{i}/{len(items)} questions", end="", file=sys.stderr, flush=True)
+    sink = out / "predictions.jsonl"
+    rows = run_items(rag, items, progress, "Ceiling", sink, before=lambda item: current.update(item=item))
     return rows, len(helped)
 
 
@@ -110,11 +106,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         items = load_gold(args.gold)
         overrides = parse_overrides(args.sets)
-        _prepare_out(args.out)
+        prepare_out(args.out)
         started, t0 = datetime.now().isoformat(timespec="seconds"), time.perf_counter()
         rag = open_rag(make_settings(overrides), args.corpus)
         warmup_s = warm_up(rag, items[0])
-        rows, helped = run(rag, items, progress=not args.quiet)
+        rows, helped = run(rag, items, args.out, progress=not args.quiet)
     except (GoldError, EvalError, RagError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

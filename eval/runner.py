@@ -15,6 +15,7 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -215,9 +216,11 @@ def run_items(
     progress: bool = True,
     label: str = "Evaluating",
     sink: Path | None = None,
+    before: Callable[[GoldItem], None] | None = None,
 ) -> list[Row]:
     """Answer every item; each row is also appended to ``sink`` as it completes, so an
-    interrupted run keeps what it measured."""
+    interrupted run keeps what it measured. ``before`` is told each item just before it is
+    asked (``eval.ceiling`` gives that question's gold facts to its passage selection)."""
     from tqdm import tqdm
 
     rows: list[Row] = []
@@ -225,6 +228,8 @@ def run_items(
         fh = stack.enter_context(sink.open("w", encoding="utf-8")) if sink else None
         bar = stack.enter_context(tqdm(items, desc=label, unit="q", disable=not progress))
         for item in bar:
+            if before:
+                before(item)
             rows.append(predict(rag, item))
             if fh:
                 fh.write(json.dumps(rows[-1], ensure_ascii=False) + "\n")
@@ -245,7 +250,7 @@ def evaluate(
 ) -> tuple[Any, dict[str, Any]]:
     """Run ``items`` with ``overrides`` and write the outputs to ``out``; returns (rag, metrics)."""
     settings = make_settings(overrides)
-    _prepare_out(out)
+    prepare_out(out)
     started, t0 = datetime.now().isoformat(timespec="seconds"), time.perf_counter()
     rag = open_rag(settings, corpus, reuse=reuse)
     warmup_s = warm_up(rag, items[0])
@@ -280,7 +285,7 @@ def run_record(
     }
 
 
-def _prepare_out(out: Path) -> None:
+def prepare_out(out: Path) -> None:
     if out.exists() and not out.is_dir():
         raise EvalError(f"--out {out}: exists and is not a folder")
     try:
