@@ -6,6 +6,7 @@ are chosen in :func:`open_llm`, and their libraries are imported only there.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import threading
@@ -40,6 +41,9 @@ class Usage:
     # The text of each token written, aligned with token_probs (the stop's text is empty):
     # which part of the answer the model was unsure of.
     tokens: list[str] = field(default_factory=list)
+    # The most likely first tokens of the reply, as (text, probability), best first: how much
+    # the model leaned to another opening, such as the refusal's "I", before it wrote its own.
+    first_top: list[tuple[str, float]] = field(default_factory=list)
 
 
 class LLM(ABC):
@@ -165,6 +169,7 @@ class LlamaCppLLM(LLM):
             start = time.perf_counter()
             perf = Perf(llm)
             ids: list[int] = []
+            first: list[tuple[int, float]] = []
             primed = self._prefixes.prepare(messages, tokens) if self.keep_prefixes else 0
             # generate() always re-evaluates at least the last prompt token.
             usage.cached_tokens = min(cached_prefix(llm, tokens), len(tokens) - 1) - primed
@@ -176,7 +181,7 @@ class LlamaCppLLM(LLM):
                 top_k=1,
                 stream=True,
                 stop=stop,
-                logits_processor=[_recorder(usage.token_probs, ids)],
+                logits_processor=[_recorder(usage.token_probs, ids, first)],
             )
             for piece in pieces:
                 text = piece["choices"][0]["text"]
@@ -188,6 +193,7 @@ class LlamaCppLLM(LLM):
             usage.total_s = time.perf_counter() - start
             usage.prompt_eval_s, usage.eval_s = perf.read()
             usage.tokens = token_texts([llm.detokenize([i]) for i in ids[: usage.completion_tokens]])
+            usage.first_top = [(llm.detokenize([i]).decode("utf-8", "replace"), p) for i, p in first]
 
     def judge(self, messages: list[Message]) -> float | None:
         """P(yes) / (P(yes) + P(no)) from the logits of the reply's first token.
@@ -219,8 +225,12 @@ _YES = ("yes", "Yes", " yes", " Yes", "YES")
 _NO = ("no", "No", " no", " No", "NO")
 
 
-def _recorder(probs: list[float], ids: list[int]) -> Callable:
-    """A logits processor that notes the top token and its probability, and changes nothing.
+FIRST_TOP = 5  # first-token alternatives kept (OpenAI's top_logprobs allows up to 20)
+
+
+def _recorder(probs: list[float], ids: list[int], first: list[tuple[int, float]]) -> Callable:
+    """A logits processor that notes the top token and its probability, and changes nothing;
+    at the first step also the ``FIRST_TOP`` likeliest tokens.
 
     Generation is greedy (top_k=1), so the top token is the one written.
     """
@@ -228,7 +238,12 @@ def _recorder(probs: list[float], ids: list[int]) -> Callable:
     def record(_ids, logits):  # noqa: ANN001, ANN202 - llama-cpp-python's callback
         scores = np.asarray(logits, dtype=np.float64)
         top = int(scores.argmax())
-        probs.append(float(1.0 / np.exp(scores - scores[top]).sum()))
+        weights = np.exp(scores - scores[top])
+        total = weights.sum()
+        probs.append(float(1.0 / total))
+        if not ids:
+            best = np.argsort(-scores)[:FIRST_TOP]
+            first.extend((int(i), float(weights[i] / total)) for i in best)
         ids.append(top)
         return logits
 
@@ -270,30 +285,57 @@ class OpenAICompatLLM(LLM):
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
         self.model = model
+        # Cleared once the server rejects logprobs, so later questions do not pay that request again.
+        self.logprobs = True
+
+    def _open(self, messages: list[Message], max_tokens: int):  # noqa: ANN202 - openai's Stream
+        """Start the streamed reply, with token logprobs where the server takes the parameters."""
+        import openai
+
+        request = dict(
+            model=self.model,
+            messages=messages,
+            max_tokens=max_tokens,
+            temperature=0.0,
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+        if not self.logprobs:
+            return self.client.chat.completions.create(**request)
+        try:
+            # llama_cpp.server gives no logprobs at all unless top_logprobs is set too.
+            return self.client.chat.completions.create(**request, logprobs=True, top_logprobs=FIRST_TOP)
+        except openai.APIStatusError as err:
+            if err.status_code not in (400, 422):
+                raise
+        # A 400 may also be a prompt too long: only a success without logprobs says they were the cause.
+        events = self.client.chat.completions.create(**request)
+        self.logprobs = False
+        return events
 
     def stream(self, messages: list[Message], max_tokens: int, usage: Usage) -> Iterator[str]:
         import openai
 
         start = time.perf_counter()
         pieces = 0
+        entries: list = []  # the logprobs of each token written, where the server sends them
+        finish = None
         try:
-            events = self.client.chat.completions.create(
-                model=self.model,
-                messages=messages,
-                max_tokens=max_tokens,
-                temperature=0.0,
-                stream=True,
-                stream_options={"include_usage": True},
-            )
-            for event in events:
+            for event in self._open(messages, max_tokens):
                 if event.usage:
                     usage.prompt_tokens = event.usage.prompt_tokens
                     usage.completion_tokens = event.usage.completion_tokens
-                if event.choices and event.choices[0].delta.content:
+                if not event.choices:
+                    continue
+                choice = event.choices[0]
+                finish = choice.finish_reason or finish
+                if choice.logprobs and choice.logprobs.content:
+                    entries.extend(choice.logprobs.content)
+                if choice.delta and choice.delta.content:
                     if not usage.first_token_s:
                         usage.first_token_s = time.perf_counter() - start
                     pieces += 1
-                    yield event.choices[0].delta.content
+                    yield choice.delta.content
         except openai.APIStatusError as err:
             raise ModelUnavailable(self._status_message(err)) from None
         except (openai.APIError, OSError) as err:  # refused, timed out, or dropped mid-answer
@@ -310,6 +352,7 @@ class OpenAICompatLLM(LLM):
         usage.completion_tokens = usage.completion_tokens or pieces
         usage.prompt_tokens = usage.prompt_tokens or self.count_prompt_tokens(messages)
         usage.total_s = time.perf_counter() - start
+        _fill_token_signals(usage, entries, stopped=finish == "stop")
 
     def count_prompt_tokens(self, messages: list[Message]) -> int:
         """Prompt tokens, counted by the server's own tokenizer where it offers one.
@@ -353,6 +396,34 @@ class OpenAICompatLLM(LLM):
                 "context, lower RAG_CONTEXT_TOKENS or start the server with a larger --n_ctx."
             )
         return f"{where} failed ({code}: {detail}); see its log, and restart it if this repeats."
+
+
+def _fill_token_signals(usage: Usage, entries: list, stopped: bool) -> None:
+    """``usage``'s token signals from a chat stream's logprobs entries, as llama.cpp fills them.
+
+    A server that sent none, or sent them malformed, leaves the lists empty: a missing signal
+    the confidence knows how to do without, where a wrong one would mislead it.
+    """
+    if not entries or not all(map(_usable, entries)):
+        return
+    usage.token_probs = [math.exp(e.logprob) for e in entries]
+    # The bytes, where given, rejoin a character split over tokens, whose texts are only parts of it.
+    pieces = [bytes(e.bytes) if getattr(e, "bytes", None) else e.token.encode() for e in entries]
+    usage.tokens = token_texts(pieces)
+    # Sorted, not taken as sent: llama_cpp.server keys the list by token text (two tokens of one
+    # text become one entry, in the first one's place with the second one's logprob), and appends
+    # the written token when its repeat penalty, on by default, chose one outside the top.
+    top = sorted(filter(_usable, getattr(entries[0], "top_logprobs", None) or []), key=lambda t: -t.logprob)
+    usage.first_top = [(t.token, math.exp(t.logprob)) for t in top[:FIRST_TOP]]
+    if stopped:  # the stop token has no entry; features read the last probability as the stop's
+        usage.token_probs.append(1.0)
+        usage.tokens.append("")
+
+
+def _usable(entry: object) -> bool:
+    return isinstance(getattr(entry, "token", None), str) and isinstance(
+        getattr(entry, "logprob", None), (int, float)
+    )
 
 
 def _cause(err: BaseException) -> str:

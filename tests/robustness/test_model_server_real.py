@@ -88,3 +88,6 @@ def test_cli_answers_through_an_openai_compatible_model_server(model_server, tmp
     assert cited & {"000_28062022011ac162", "001_0a0b291abecde7a8"}, cited
     # Counted by the server's tokenizer, as the stream carries no usage: system prompt and sources.
     assert 150 < result["prompt_tokens"] < 1000 and result["completion_tokens"] > 0
+    # The server's logprobs give the confidence the model's token probabilities, as in-process.
+    assert result["features"]["min token logprob"] is not None, result["features"]
+    assert result["missing_signals"] == [], result["missing_signals"]

@@ -1,13 +1,15 @@
 """The OpenAI-compatible generator against a small scripted HTTP server on loopback.
 
 The server speaks the real wire format (server-sent events, chunked encoding), so the
-real ``openai`` client is exercised: usage reporting, every kind of server error, a
-connection refused and a connection lost mid-answer.
+real ``openai`` client is exercised: usage reporting, token logprobs (in llama_cpp.server's
+shape and in OpenAI's), every kind of server error, a connection refused and a connection
+lost mid-answer.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -15,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from rag.components.llm import OpenAICompatLLM, Usage
+from rag.components.llm import FIRST_TOP, OpenAICompatLLM, Usage
 from rag.errors import ModelUnavailable
 from tests.robustness.conftest import free_port
 
@@ -34,6 +36,9 @@ class Script:
     status: int = 200
     drop_after: int | None = None  # close the connection after this many pieces
     tokenizer: bool = True  # offer llama_cpp.server's /extras/tokenize/count
+    logprobs: list[dict] | None = None  # one logprobs entry per piece, sent when asked for
+    reject_logprobs: int | None = None  # answer a request for logprobs with this status
+    finish: str = "stop"
     requests: list[dict] = field(default_factory=list)
 
 
@@ -65,17 +70,22 @@ def _handler(script: Script) -> type[BaseHTTPRequestHandler]:
                 return self._json(200, {"count": len(body["input"].split())})
             if script.status != 200:
                 return self._json(script.status, {"error": {"message": f"scripted {script.status}"}})
+            if script.reject_logprobs and "logprobs" in body:
+                return self._json(script.reject_logprobs, {"error": {"message": "logprobs: extra field"}})
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
             self.send_header("Transfer-Encoding", "chunked")
             self.end_headers()
+            self._chunk(_event({"role": "assistant"}))  # llama_cpp.server opens with the role alone
             for i, piece in enumerate(script.reply):
                 if script.drop_after is not None and i == script.drop_after:
                     self.wfile.flush()
                     self.connection.shutdown(2)  # no final chunk: the body is cut short
                     self.close_connection = True
                     return
-                self._chunk(_event({"content": piece}))
+                entry = script.logprobs[i] if script.logprobs and body.get("logprobs") else None
+                self._chunk(_event({"content": piece}, entry))
+            self._chunk(_event({}, finish=script.finish))
             if script.usage:
                 self._chunk(b"data: " + json.dumps(_completion([], script.usage)).encode() + b"\n\n")
             self._chunk(b"data: [DONE]\n\n")
@@ -89,9 +99,19 @@ def _completion(choices: list, usage: dict | None = None) -> dict:
             "usage": usage}
 
 
-def _event(delta: dict) -> bytes:
-    choice = {"index": 0, "delta": delta, "finish_reason": None}
+def _event(delta: dict, entry: dict | None = None, finish: str | None = None) -> bytes:
+    logprobs = {"content": [entry], "refusal": None} if entry else None
+    choice = {"index": 0, "delta": delta, "logprobs": logprobs, "finish_reason": finish}
     return b"data: " + json.dumps(_completion([choice])).encode() + b"\n\n"
+
+
+def _entry(
+    token: str, logprob: float, top: list[tuple[str, float]] | None = None, raw: bytes | None = None
+) -> dict:
+    """A token's logprobs as the stream carries them; llama_cpp.server sends no bytes."""
+    alternatives = [{"token": t, "logprob": lp, "bytes": None} for t, lp in top or []]
+    raw_list = list(raw) if raw is not None else None
+    return {"token": token, "logprob": logprob, "bytes": raw_list, "top_logprobs": alternatives}
 
 
 @pytest.fixture
@@ -178,3 +198,80 @@ def test_a_connection_lost_mid_answer_is_model_unavailable(server):
             got.append(piece)
     assert got == ["CBP detained ", "242,000 migrants "]
     assert str(err.value).startswith(f"The connection to the model server at {url} was lost mid-answer")
+
+
+def _chat_requests(script: Script) -> list[dict]:
+    return [r for r in script.requests if r["path"] == "/v1/chat/completions"]
+
+
+# llama_cpp.server's first top_logprobs come from a dict keyed by token text: not best first
+# where two tokens share a text, and with the written token appended after the top ones.
+SERVER_FIRST_TOP = [("The", -1.2), ("I", -2.5), ("In", -1.9), ("CBP", -0.4), ("A", -3.1), ("cb", -4.0)]
+
+
+def test_token_logprobs_fill_the_token_signals_aligned_with_the_text(server):
+    script, url = server
+    script.reply = ["CBP", " detained", " 242", ",000", " migrants", " [1]."]
+    logprobs = [-0.4, -0.05, -1.6, -0.01, -0.2, -0.3]
+    script.logprobs = [
+        _entry(t, lp, SERVER_FIRST_TOP if i == 0 else [(t, lp)])
+        for i, (t, lp) in enumerate(zip(script.reply, logprobs, strict=True))
+    ]
+    text, usage = _ask(url)
+    assert text == "CBP detained 242,000 migrants [1]."
+    assert script.requests[0]["logprobs"] is True and script.requests[0]["top_logprobs"] == FIRST_TOP
+    assert usage.token_probs == pytest.approx([math.exp(lp) for lp in logprobs] + [1.0])  # then the stop
+    assert usage.tokens == [*script.reply, ""]
+    assert "".join(usage.tokens) == text
+    best = sorted(SERVER_FIRST_TOP, key=lambda t: -t[1])[:FIRST_TOP]
+    assert [t for t, _ in usage.first_top] == ["CBP", "The", "In", "I", "A"] == [t for t, _ in best]
+    assert [p for _, p in usage.first_top] == pytest.approx([math.exp(lp) for _, lp in best])
+
+
+def test_token_bytes_rejoin_a_character_split_over_tokens(server):
+    script, url = server
+    # OpenAI's shape: a token holding part of a character is named by its bytes, and the
+    # text arrives with the token that completes it. Cut short by max_tokens: no stop entry.
+    script.reply, script.finish = ["L", "", "ópez"], "length"
+    script.logprobs = [
+        _entry("L", -0.1, raw=b"L"),
+        _entry("bytes:\\xc3", -0.2, raw=b"\xc3"),
+        _entry("bytes:\\xb3pez", -0.3, raw=b"\xb3pez"),
+    ]
+    text, usage = _ask(url)
+    assert text == "López"
+    assert usage.tokens == ["L", "", "ópez"]
+    assert usage.token_probs == pytest.approx([math.exp(-0.1), math.exp(-0.2), math.exp(-0.3)])
+
+
+def test_a_server_that_ignores_logprobs_leaves_the_token_signals_empty(server):
+    script, url = server
+    text, usage = _ask(url)
+    assert text == "CBP detained 242,000 migrants [1]."
+    assert script.requests[0]["logprobs"] is True  # asked for, not given
+    assert (usage.token_probs, usage.tokens, usage.first_top) == ([], [], [])
+
+
+@pytest.mark.parametrize("status", [400, 422])
+def test_a_server_that_rejects_logprobs_answers_without_them_from_then_on(server, status):
+    script, url = server
+    script.reject_logprobs = status
+    script.logprobs = [_entry(t, -0.1) for t in script.reply]
+    llm = OpenAICompatLLM(url, "local", "k")
+    usage = Usage()
+    assert "".join(llm.stream(MESSAGES, 64, usage)) == "CBP detained 242,000 migrants [1]."
+    assert [("logprobs" in r) for r in _chat_requests(script)] == [True, False]
+    assert usage.token_probs == [] and usage.completion_tokens == 3
+    text, _ = llm.complete(MESSAGES, 64)
+    assert text == "CBP detained 242,000 migrants [1]."
+    assert [("logprobs" in r) for r in _chat_requests(script)] == [True, False, False]
+
+
+def test_a_400_for_another_cause_is_reported_and_keeps_asking_for_logprobs(server):
+    script, url = server
+    script.status = 400
+    llm = OpenAICompatLLM(url, "local", "k")
+    with pytest.raises(ModelUnavailable, match=r"rejected the request \(400: scripted 400\)"):
+        llm.complete(MESSAGES, 64)
+    assert [("logprobs" in r) for r in _chat_requests(script)] == [True, False]
+    assert llm.logprobs
