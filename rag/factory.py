@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rag.answer import confidence
 from rag.components.embedder import LastQuestionCache, SentenceTransformerEmbedder
 from rag.components.llm import LLM, open_llm
 from rag.components.store import VectorStore, open_store
@@ -58,7 +59,8 @@ def build(settings: Settings | None = None, llm: LLM | None = None, embedder=Non
         spread_articles=settings.spread_articles,
         sentences=snapshot.lexical,
     )
-    service = RagService(settings, snapshot, retriever, selector, llm or open_llm(settings))
+    calibrator = confidence.load(settings.calibration_path)
+    service = RagService(settings, snapshot, retriever, selector, llm or open_llm(settings), calibrator)
     return Rag(settings, store, service, Ingestor(settings, store, embedder, snapshot))
 
 

@@ -7,23 +7,26 @@ The UI, the HTTP API, the CLI and the eval harness all call this in-process.
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 import time
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 
-from rag.answer.citations import CheckedAnswer
+from rag.answer.checks import MODEL_CHECK
+from rag.answer.citations import citation_for
+from rag.answer.confidence import Calibrator
 from rag.answer.corroboration import corroborate
 from rag.answer.followup import needs_rewrite, rewrite
 from rag.answer.prompt import answer_messages, is_brief, verify_messages
-from rag.answer.review import answer_confidence, retry_reason, review, take_second
+from rag.answer.review import Review, Reviewer, retry_reason, take_second
 from rag.components.llm import LLM, Usage
 from rag.errors import BadQuestion, IndexMissing
 from rag.retrieval.context import ContextSelector, best_score
 from rag.retrieval.filters import Filters, allowed_docs
 from rag.retrieval.retriever import Retriever, Snapshot
 from rag.settings import Settings
-from rag.types import ABSTAIN_TEXT, Answer, Attempt, Hit, Passage, Retry, Timings, Turn
+from rag.types import ABSTAIN_TEXT, Answer, Attempt, Citation, Hit, Passage, Retry, Timings, Turn
 
 # One reply of the model under the brief (True) or plain instructions, streamed as it is
 # written; None where there is none (a replayed run that never asked twice).
@@ -32,9 +35,9 @@ Drafter = Callable[[bool], Generator[str, None, "Attempt | None"]]
 
 @dataclass
 class Settled:
-    """What the checks made of the model's replies: the answer, every reply, the one shown."""
+    """What the checks made of the model's replies: the review shown, every reply, the one shown."""
 
-    checked: CheckedAnswer
+    review: Review
     attempts: list[Attempt]
     shown: Attempt
     retry: Retry | None = None
@@ -92,12 +95,14 @@ class RagService:
         retriever: Retriever,
         selector: ContextSelector,
         llm: LLM,
+        calibrator: Calibrator,
     ) -> None:
         self.settings = settings
         self.snapshot = snapshot
         self.retriever = retriever
         self.selector = selector
         self.llm = llm
+        self.calibrator = calibrator
 
     def ask(self, question: str, history: list | None = None, options: AskOptions | None = None) -> Answer:
         for event in self.stream(question, history, options):
@@ -139,6 +144,9 @@ class RagService:
             yield from self._generate(standalone, passages, result, started)
         else:
             yield ABSTAIN_TEXT
+        if result.abstained:
+            result.evidence = evidence(passages, self.settings.evidence_passages)
+            corroborate(result.evidence, self.snapshot.articles)
         timings.total_s = time.perf_counter() - started
         yield result
 
@@ -171,45 +179,50 @@ class RagService:
             )
         return selector.select(question, hits, self.snapshot.bm25.weight)
 
-    def review(
-        self, question: str, passages: list[Passage], raw: str, confidence: float | None
-    ) -> tuple[CheckedAnswer, str | None]:
-        """The model-free checks of a raw answer (also replayed by ``python -m eval.replay``)."""
-        weight = self.snapshot.bm25.weight  # a word form the corpus uses has an IDF
-        return review(
-            raw,
-            passages,
-            question,
-            confidence,
-            support_threshold=self.settings.support_threshold,
-            min_confidence=self.settings.min_confidence,
-            known=lambda form: weight(form) > 0,
-            min_relevance=self.settings.min_relevance,
+    def reviewer(self) -> Reviewer:
+        """The answer review, bound to the library as it is now (its vocabulary and IDF)."""
+        s, bm25 = self.settings, self.snapshot.bm25
+        weight = bm25.weight
+        # A question word no article uses weighs the most: its absence says the most.
+        unseen = math.log(1 + (len(bm25) + 0.5) / 0.5)
+        return Reviewer(
+            self.calibrator,
+            known=lambda form: weight(form) > 0,  # a word form the corpus uses has an IDF
+            idf=lambda term: weight(term) or unseen,
+            support_threshold=s.support_threshold,
+            min_relevance=s.min_relevance,
+            target_precision=s.target_precision,
+            answer_threshold=s.answer_threshold,
+            disabled=frozenset(s.disabled_checks),
             articles=self.snapshot.articles,
             outlets=self.snapshot.outlets,
         )
 
-    def _check(self, question: str, passages: list[Passage], attempt: Attempt) -> CheckedAnswer:
-        checked, attempt.withheld_by = self.review(question, passages, attempt.raw_answer, attempt.confidence)
-        return checked
+    def review(self, question: str, passages: list[Passage], attempt: Attempt) -> Review:
+        """The model-free review of one reply (also replayed by ``python -m eval.replay``);
+        ``attempt`` gets its verdict."""
+        done = self.reviewer().review(question, passages, attempt)
+        attempt.withheld_by, attempt.confidence = done.withheld_by, done.confidence
+        attempt.flags = [v.name for v in done.verdicts]
+        return done
 
     def settle(self, question: str, passages: list[Passage], draft: Drafter) -> Generator[str, None, Settled]:
-        """Ask (through ``draft``), check, and ask once more under the other instructions when
+        """Ask (through ``draft``), review, and ask once more under the other instructions when
         :func:`retry_reason` says so. ``eval.replay`` passes a ``draft`` that returns the
         recorded replies, so a replayed run decides exactly as the service does."""
         brief = is_brief(question, self.settings.brief_answer_words)
         first = yield from draft(brief)
-        done = Settled(self._check(question, passages, first), [first], first)
-        reason = retry_reason(first.raw_answer, question, first.withheld_by)
+        done = Settled(self.review(question, passages, first), [first], first)
+        reason = retry_reason(first.raw_answer, question, done.review, self.settings.min_confidence)
         if reason and self.settings.retry_answers:
             yield "\n\n"  # the second draft streams after the first; the checked answer replaces both
             second = yield from draft(not brief)
             if second is not None:
-                again = self._check(question, passages, second)
+                again = self.review(question, passages, second)
                 done.attempts.append(second)
                 done.retry = reason
                 if take_second(reason, first.raw_answer, second.raw_answer, again, question):
-                    done.checked, done.shown = again, second
+                    done.review, done.shown = again, second
         return done
 
     def _generate(
@@ -222,13 +235,24 @@ class RagService:
             usage = usages[brief] = Usage()
             messages = answer_messages(question, passages, brief)
             raw = yield from _collect(self.llm.stream(messages, self.settings.max_tokens, usage))
-            return Attempt(raw_answer=raw, brief=brief, confidence=answer_confidence(usage.token_probs))
+            return Attempt(
+                raw_answer=raw,
+                brief=brief,
+                tokens=usage.tokens,
+                token_probs=[round(p, 4) for p in usage.token_probs],
+                first_top=[(t, round(p, 4)) for t, p in usage.first_top],
+            )
 
         done = yield from self.settle(question, passages, draft)
-        checked, shown, result.attempts, result.retry = done.checked, done.shown, done.attempts, done.retry
-        result.raw_answer, result.confidence = shown.raw_answer, shown.confidence
-        result.withheld_by = shown.withheld_by
+        review, shown = done.review, done.shown
+        result.attempts, result.retry = done.attempts, done.retry
+        result.raw_answer, result.withheld_by = shown.raw_answer, review.withheld_by
+        result.confidence, result.threshold = review.confidence, review.threshold
+        result.flags, result.features = [v.name for v in review.verdicts], review.features
+        result.missing_signals = review.missing
+        result.candidate = review.candidate.text if review.candidate else ""
         result.tokens, result.token_probs = usages[shown.brief].tokens, usages[shown.brief].token_probs
+        checked = review.shown
         if not checked.abstained and self.settings.verify_answers:
             # The answer's conversation is still in the KV cache: only the question is new.
             t1 = time.perf_counter()
@@ -237,7 +261,7 @@ class RagService:
             )
             result.timings.verify_s = time.perf_counter() - t1
             if result.verified is not None and result.verified < self.settings.verify_threshold:
-                checked, result.withheld_by = checked.withheld(), "model check"
+                checked, result.withheld_by = checked.withheld(), MODEL_CHECK
         result.answer = checked.text
         result.abstained = checked.abstained
         result.citations = checked.citations
@@ -249,6 +273,11 @@ class RagService:
         # Time to first token counts from the request, as the user waits for it.
         result.timings.first_token_s = (t0 - started) + usages[result.attempts[0].brief].first_token_s
         result.timings.generation_s = time.perf_counter() - t0
+
+
+def evidence(passages: list[Passage], n: int) -> list[Citation]:
+    """The ``n`` passages closest to the question, best first, to show under an abstention."""
+    return [citation_for(p) for p in sorted(passages, key=lambda p: -p.score)[:n]]
 
 
 def _collect(pieces: Iterator[str]) -> Generator[str, None, str]:

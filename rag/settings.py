@@ -8,10 +8,10 @@ by keyword arguments to :class:`Settings`.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from rag import paths
 
@@ -116,7 +116,35 @@ class Settings(BaseSettings):
         0.2,
         ge=0,
         le=1,
-        description="Answers with a token the model wrote with a lower probability are withheld.",
+        description="A withheld answer with a token the model wrote with a lower probability is asked "
+        "again under the other instructions (see retry_answers).",
+    )
+    target_precision: float = Field(
+        0.95,
+        ge=0,
+        le=1,
+        description="The share of shown answers that should be right: answers are shown only at a "
+        "calibrated confidence that reached this precision on corpora it was not fitted on.",
+    )
+    answer_threshold: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Show answers whose confidence is at least this, instead of the threshold for "
+        "target_precision (0 shows every answer that passes the vetoes).",
+    )
+    calibration_path: Path | None = Field(
+        None,
+        description="A calibration file (JSON, from python -m eval calibrate); empty means the packaged "
+        "rag/answer/calibration.json.",
+    )
+    disabled_checks: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Answer checks to switch off, by name, comma-separated (python -m rag checks lists "
+        "them), e.g. 'off topic,answer kind'.",
+    )
+    evidence_passages: int = Field(
+        3, ge=0, le=20, description="Closest passages shown, as evidence only, under an abstention."
     )
     retry_answers: bool = Field(
         True,
@@ -152,6 +180,20 @@ class Settings(BaseSettings):
     )
     max_upload_bytes: int = Field(2_000_000, ge=1, description="Largest article accepted by upload (bytes).")
     max_upload_files: int = Field(20, ge=1, description="Most files accepted in one upload.")
+
+    @field_validator("disabled_checks", mode="before")
+    @classmethod
+    def _names(cls, value: object) -> object:
+        """'a, b' (an environment variable or --set) as ['a', 'b']; unknown names are refused."""
+        from rag.answer.checks import CHECK_NAMES
+
+        names = [n.strip() for n in value.split(",") if n.strip()] if isinstance(value, str) else value
+        unknown = [n for n in names or [] if n not in CHECK_NAMES]
+        if unknown:
+            raise ValueError(
+                f"no check named {', '.join(map(repr, unknown))}; the checks: {', '.join(CHECK_NAMES)}"
+            )
+        return names
 
     @property
     def chroma_dir(self) -> Path:

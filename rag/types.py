@@ -6,7 +6,10 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-ABSTAIN_TEXT = "I could not find that in the articles."
+# What the model is told to reply when no source states the answer (rag/answer/prompt.py).
+REFUSAL_TEXT = "I could not find that in the articles."
+# What the reader is shown instead of an answer: a refusal, or an answer not confident enough.
+ABSTAIN_TEXT = "I could not find a confident answer in the articles."
 # A manifest record no article has (rag/components/store.py): every manifest write gives it
 # a new random value, so a reader learns whether the manifest changed from one record
 # instead of all of them. The reader refuses an article file with this name.
@@ -136,7 +139,6 @@ class Timings(BaseModel):
     total_s: float = 0.0
 
 
-WithheldBy = Literal["citation check", "relevance check", "source check", "confidence", "model check"]
 Retry = Literal["restated", "unsure"]  # why a question was asked a second time
 
 
@@ -145,8 +147,22 @@ class Attempt(BaseModel):
 
     raw_answer: str
     brief: bool = Field(description="Asked under the brief instructions (a bare name is an answer).")
-    confidence: float | None = None
-    withheld_by: WithheldBy | None = None
+    tokens: list[str] = Field(
+        default_factory=list, description="The reply's tokens (llama.cpp, or logprobs)."
+    )
+    token_probs: list[float] = Field(
+        default_factory=list, description="Each token's probability, then the stop."
+    )
+    first_top: list[tuple[str, float]] = Field(
+        default_factory=list, description="The likeliest first tokens of the reply, with their probabilities."
+    )
+    confidence: float | None = Field(None, description="The calibrated confidence of this reply's answer.")
+    withheld_by: str | None = Field(
+        None, description="The check that withheld this reply's answer, if one did."
+    )
+    flags: list[str] = Field(
+        default_factory=list, description="Every check that fired on this reply's answer."
+    )
 
 
 class Answer(BaseModel):
@@ -160,11 +176,37 @@ class Answer(BaseModel):
     unsupported: list[str] = Field(
         default_factory=list, description="Answer sentences their cited passages do not support."
     )
-    withheld_by: WithheldBy | None = Field(
-        None, description="Which check turned the model's answer into an abstention, if one did."
+    withheld_by: str | None = Field(
+        None,
+        description="What turned the model's answer into an abstention, if anything did: a check's "
+        "name (rag/answer/checks.py), or 'confidence' when it was below the threshold.",
     )
     confidence: float | None = Field(
-        None, description="Lowest probability the model gave a token of its answer (None: not reported)."
+        None,
+        description="The calibrated probability that the answer is right (None: the model refused, or "
+        "no sentence of its reply was stated by a passage).",
+    )
+    threshold: float | None = Field(
+        None, description="The confidence an answer needed to be shown (for RAG_TARGET_PRECISION)."
+    )
+    flags: list[str] = Field(default_factory=list, description="Every check that fired on the answer.")
+    features: dict[str, float | None] = Field(
+        default_factory=dict, description="The signals the confidence weighed (rag/answer/features.py)."
+    )
+    missing_signals: list[str] = Field(
+        default_factory=list,
+        description="Signals the confidence could not use because the model backend did not give them "
+        "(for example token probabilities from a server without logprobs).",
+    )
+    candidate: str = Field(
+        "",
+        description="The checked answer that was weighed, shown or not (empty: there was none). "
+        "For evaluation: a withheld candidate is never shown to the reader.",
+    )
+    evidence: list[Citation] = Field(
+        default_factory=list,
+        description="When the answer is withheld: the closest passages, with their citations, for the "
+        "reader to look at. They are not an answer.",
     )
     verified: float | None = Field(
         None, description="The model's probability that the cited sources state this answer (None: not run)."

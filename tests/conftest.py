@@ -50,3 +50,12 @@ def ask_cli_json(settings, *args: str) -> dict:
     cmd = [sys.executable, "-m", "rag", "ask", "--json", *args]
     out = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=600, check=True)
     return json.loads(out.stdout)
+
+
+@pytest.fixture(autouse=True)
+def _show_every_checked_answer(request, monkeypatch):
+    """Fast tests drive the service with scripted replies, whose confidence the calibration
+    (fitted on the real model's replies) says nothing about: there, every answer that passes
+    the vetoes is shown. Tests of the threshold set their own; e2e tests use the shipped one."""
+    if request.node.get_closest_marker("e2e") is None:
+        monkeypatch.setenv("RAG_ANSWER_THRESHOLD", "0")

@@ -1,5 +1,7 @@
 """The service over a real (temporary) Chroma index, with a fake embedder and generator."""
 
+import math
+
 import pytest
 
 from rag.answer.prompt import BRIEF_SYSTEM, SYSTEM
@@ -111,16 +113,41 @@ def test_model_check_can_be_switched_off(rag):
     assert len(rag.service.llm.prompts) == 1
 
 
-@pytest.mark.parametrize(("sureness", "shown"), [(0.9, True), (0.3, False)])
-def test_answer_the_model_wrote_hesitantly_is_withheld(rag, sureness, shown):
-    rag.service.llm = ScriptedLLM(cite_source_with("242,000"), sureness=sureness)
-    rag.service.settings = rag.settings.model_copy(update={"min_confidence": 0.5, "verify_answers": False})
-    result = rag.service.ask("How many migrants did CBP detain on the Mexican border in November?")
-    assert result.confidence == sureness
-    # Which token the model was unsure of is reported with the answer.
-    assert "".join(result.tokens) == result.raw_answer and len(result.tokens) == len(result.token_probs)
-    assert result.abstained is not shown
-    assert result.withheld_by == (None if shown else "confidence")
+def _confidences(rag, reply, *sureness):
+    """The calibrated confidence of ``reply`` written at each of these token probabilities."""
+    out = []
+    for sure in sureness:
+        rag.service.llm = ScriptedLLM(reply, sureness=sure)
+        out.append(rag.service.ask(CBP_Q).confidence)
+    return out
+
+
+def test_the_calibrated_confidence_withholds_an_answer_the_model_wrote_hesitantly(rag):
+    reply = cite_source_with("242,000")
+    hesitant, sure = _confidences(rag, reply, 0.05, 0.95)
+    assert 0 < hesitant < sure < 1  # the packaged calibration weighs the model's own certainty
+    settings = rag.settings.model_copy(
+        update={"answer_threshold": (hesitant + sure) / 2, "retry_answers": False}
+    )
+    for sureness, shown in ((0.95, True), (0.05, False)):
+        rag.service.llm = ScriptedLLM(reply, sureness=sureness)
+        rag.service.settings = settings
+        result = rag.service.ask(CBP_Q)
+        assert result.abstained is not shown and result.withheld_by == (None if shown else "confidence")
+        assert result.threshold == settings.answer_threshold and "242,000" in result.candidate
+        # Which token the model was unsure of is reported with the answer, and what was weighed.
+        assert "".join(result.tokens) == result.raw_answer and len(result.tokens) == len(result.token_probs)
+        assert result.features["min token logprob"] == pytest.approx(math.log(sureness))
+        assert result.missing_signals == []
+        if not shown:  # withheld: the closest passages come with it, as evidence only
+            assert result.citations == [] and result.evidence and "242,000" in result.evidence[0].quote
+
+
+def test_a_backend_without_token_probabilities_says_so_and_is_scored_without_them(rag):
+    rag.service.llm = ScriptedLLM(cite_source_with("242,000"))
+    result = rag.service.ask(CBP_Q)
+    assert result.confidence is not None and result.features["min token logprob"] is None
+    assert "min token logprob" in result.missing_signals
 
 
 CBP_Q = "How many migrants did CBP detain on the Mexican border in November?"
@@ -145,7 +172,7 @@ def test_a_reply_that_restates_the_question_is_asked_again_under_the_other_instr
     result = events[-1]
     assert not result.abstained and "242,000" in result.answer and result.withheld_by is None
     assert result.retry == "restated"
-    assert [(a.brief, a.withheld_by) for a in result.attempts] == [(False, "citation check"), (True, None)]
+    assert [(a.brief, a.withheld_by) for a in result.attempts] == [(False, "answer kind"), (True, None)]
     assert result.raw_answer == result.attempts[1].raw_answer
     # Both drafts stream; the checked answer is the last word.
     assert "".join(events[:-1]).startswith("CBP detained") and "242,000" in "".join(events[:-1])
@@ -156,14 +183,18 @@ def test_a_reply_that_restates_the_question_is_asked_again_under_the_other_instr
 
 @pytest.mark.parametrize(("second_sureness", "shown"), [(0.9, True), (0.1, False)])
 def test_an_unsure_answer_is_shown_only_if_the_second_reply_agrees_and_passes(rag, second_sureness, shown):
+    low, high = _confidences(rag, _by_instructions(None, None), 0.1, 0.9)
     sure = lambda m: second_sureness if m[0]["content"] == BRIEF_SYSTEM else 0.1  # noqa: E731
     rag.service.llm = ScriptedLLM(_by_instructions(None, None), sureness=sure)
-    rag.service.settings = rag.settings.model_copy(update={"min_confidence": 0.5})
+    rag.service.settings = rag.settings.model_copy(
+        update={"min_confidence": 0.5, "answer_threshold": (low + high) / 2}
+    )
     result = rag.service.ask(CBP_Q)
     assert result.retry == "unsure" and len(result.attempts) == 2
     assert result.attempts[0].withheld_by == "confidence"
     assert result.abstained is not shown
-    assert result.confidence == (0.9 if shown else 0.1)  # the reply whose outcome is shown
+    # The figures of the reply whose outcome is shown.
+    assert result.features["min token logprob"] == pytest.approx(math.log(0.9 if shown else 0.1))
 
 
 def test_asking_again_can_be_switched_off(rag):
@@ -174,14 +205,6 @@ def test_asking_again_can_be_switched_off(rag):
     result = rag.service.ask(CBP_Q)
     assert result.abstained and result.retry is None and len(result.attempts) == 1
     assert len(rag.service.llm.prompts) == 1
-
-
-def test_answer_confidence_is_the_weakest_token_but_the_stop():
-    from rag.answer.review import answer_confidence
-
-    assert answer_confidence([0.9, 0.4, 0.8, 0.1, 1.0]) == 0.1
-    assert answer_confidence([0.9, 0.95, 0.2]) == 0.9  # the stop token does not count
-    assert answer_confidence([]) is None
 
 
 UNDATED = {"000_28062022011ac162", "003_1223d51fc53dc40e"}  # Gestion names its outlet; 003 nothing

@@ -4,7 +4,7 @@ it once per process and reuses it from its cache on every later question."""
 from __future__ import annotations
 
 from rag.answer.citations import strip_markers
-from rag.types import ABSTAIN_TEXT, Passage, Turn
+from rag.types import REFUSAL_TEXT, Passage, Turn
 
 _ROLE = (
     "You answer questions about news articles. Use only the numbered sources in the user's "
@@ -13,7 +13,7 @@ _ROLE = (
 _RULES = (
     "When several sources give items or figures, give each with its own number. Copy names, "
     "numbers and dates exactly as the source writes them. If no source states the answer, "
-    f"reply exactly: {ABSTAIN_TEXT}\n\n"
+    f"reply exactly: {REFUSAL_TEXT}\n\n"
 )
 # Worked examples: a 1.5B model follows a shown format far better than a described
 # one. They sit in the fixed prefix, so llama.cpp evaluates them once per process.
@@ -25,7 +25,7 @@ _EXAMPLES = (
     "[2] The fair is in Lyon.\n[3] Tom Beck, the curator, also spoke at the opening.\n"
     "Question: Who spoke at the opening?\nAnswer: Ana Ruiz [1] and Tom Beck [3] spoke.\n\n"
     "Example 3\nSources:\n[1] The mayor praised the staff.\n[2] The museum is in Lyon.\n"
-    f"Question: How many people visit the museum each year?\nAnswer: {ABSTAIN_TEXT}"
+    f"Question: How many people visit the museum each year?\nAnswer: {REFUSAL_TEXT}"
 )
 
 SYSTEM = (
