@@ -4,6 +4,8 @@
                    [--compare-set KEY=VALUE ...] [--corpus seeds | --no-ingest] [--check [--thresholds F]]
     python -m eval compare RUN_A RUN_B [--out FILE]
     python -m eval check RUN_DIR [--thresholds F]
+    python -m eval calibrate RUN [RUN ...] [--out FILE]     refit the answer confidence
+    python -m eval loco RUN [RUN ...] [--target P] [--out DIR]   fit on all runs but one, measure on it
 
 Exit codes: 0 fine, 1 the gate failed, 2 bad input (gold file, setting, thresholds, index, model).
 """
@@ -17,12 +19,21 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from eval import compare, gate, plots, report
+from eval import calibrate, compare, gate, plots, report
 from eval.gold import GoldError, load_gold
 from eval.runner import ROOT, EvalError, evaluate, parse_overrides
+from eval.scoring import TARGET_PRECISION
+from rag.answer import confidence
 from rag.errors import RagError
 
-OUTPUTS = ("predictions.jsonl", "metrics.json", "report.md", plots.ACCURACY_PNG, plots.LATENCY_PNG)
+OUTPUTS = (
+    "predictions.jsonl",
+    "metrics.json",
+    "report.md",
+    plots.RISK_PNG,
+    plots.ACCURACY_PNG,
+    plots.LATENCY_PNG,
+)
 
 
 def _run_parser() -> argparse.ArgumentParser:
@@ -67,7 +78,15 @@ def _run_parser() -> argparse.ArgumentParser:
 
 def _aux_parser(cmd: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=f"python -m eval {cmd}")
-    if cmd == "compare":
+    if cmd in ("calibrate", "loco"):
+        p.add_argument("runs", type=Path, nargs="+", help="one eval run folder per corpus")
+        p.add_argument("--c", type=float, default=calibrate.DEFAULT_C, help="inverse L2 strength")
+    if cmd == "calibrate":
+        p.add_argument("--out", type=Path, default=confidence.DEFAULT_PATH, help="calibration file to write")
+    elif cmd == "loco":
+        p.add_argument("--target", type=float, default=TARGET_PRECISION, help="target answer precision")
+        p.add_argument("--out", type=Path, default=None, help="also write loco.json into this folder")
+    elif cmd == "compare":
         p.add_argument("run_a", type=Path, help="baseline run folder")
         p.add_argument("run_b", type=Path, help="run folder to compare with it")
         p.add_argument("--out", type=Path, default=None, help="also write the comparison to this file")
@@ -83,11 +102,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if argv[:1] == ["compare"]:
             return _compare(_aux_parser("compare").parse_args(argv[1:]))
+        if argv[:1] == ["calibrate"]:
+            return _calibrate(_aux_parser("calibrate").parse_args(argv[1:]))
+        if argv[:1] == ["loco"]:
+            return _loco(_aux_parser("loco").parse_args(argv[1:]))
         if argv[:1] == ["check"]:
             args = _aux_parser("check").parse_args(argv[1:])
             return _gate(compare.load_run(args.run_dir)[0], args.thresholds, str(args.run_dir))
         return _evaluate(_run_parser().parse_args(argv))
-    except (GoldError, EvalError, gate.GateError, RagError) as err:
+    except (GoldError, EvalError, gate.GateError, calibrate.CalibrateError, RagError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -132,6 +155,23 @@ def _write_comparison(a: Path, b: Path, target: Path | None) -> str:
     return text
 
 
+def _calibrate(args: argparse.Namespace) -> int:
+    models = calibrate.write_calibration(args.runs, args.out, args.c)
+    for model in models:
+        points = model["operating_points"]
+        at = confidence._model({**model}).threshold(TARGET_PRECISION)  # noqa: SLF001
+        print(f"{model['name']}: {len(model['features'])} features, {len(points)} held-out operating points,")
+        print(f"  threshold for precision {TARGET_PRECISION:g}: {at:.3f}")
+    print(f"wrote {args.out}")
+    return 0
+
+
+def _loco(args: argparse.Namespace) -> int:
+    results = calibrate.write_loco(args.runs, args.out, args.target, args.c)
+    print(report.loco_table(results, args.target))
+    return 0
+
+
 def _compare(args: argparse.Namespace) -> int:
     print(_write_comparison(args.run_a, args.run_b, args.out))
     return 0
@@ -152,10 +192,15 @@ def _gate(metrics: dict[str, Any], thresholds_path: Path, where: str) -> int:
 
 def print_summary(metrics: dict[str, Any], out: Path) -> None:
     o = metrics["overall"]
+    t = o["trust"]
     shown = [
+        ("answer precision", t["answer_precision"], "%"),
+        ("coverage", t["coverage"], "%"),
+        ("unanswerable answered", t["unanswerable_answered"], "%"),
+        ("fact recall", t["fact_recall"], "%"),
+        ("AURC", t["aurc"], ""),
+        ("coverage at 0.95", t["coverage_at_95"], "%"),
         ("accuracy", o["accuracy"], "%"),
-        ("fact recall", o["answers"]["fact_recall"], "%"),
-        ("confidently wrong", o["answers"]["confidently_wrong"], "%"),
         ("hit@3", o["retrieval"]["hit@3"], "%"),
         ("refusal F1", o["abstention"]["refusal_f1"], "%"),
         ("citation precision", o["citations"]["citation_precision"], "%"),

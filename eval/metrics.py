@@ -126,3 +126,49 @@ def percentile(values: list[float], q: float) -> float | None:
 def mean(values: Iterable[float | None]) -> float | None:
     kept = [v for v in values if v is not None]
     return sum(kept) / len(kept) if kept else None
+
+
+# --- selective answering -------------------------------------------------------
+def risk_coverage(
+    candidates: Iterable[tuple[float, bool, bool]], n_answerable: int
+) -> list[dict[str, float]]:
+    """The risk–coverage curve of a confidence, one point per distinct threshold, highest first.
+
+    ``candidates`` are (confidence, right, answerable) for every answer that some threshold
+    would show. At threshold t the answers with confidence >= t are shown; a point gives t,
+    their answer precision, the coverage (share of answerable questions answered) and how
+    many were shown.
+    """
+    ranked = sorted(candidates, key=lambda c: -c[0])
+    points, right, answerable = [], 0, 0
+    for i, (conf, ok, asked) in enumerate(ranked):
+        right, answerable = right + ok, answerable + asked
+        if i + 1 < len(ranked) and ranked[i + 1][0] == conf:
+            continue  # ties are shown together
+        points.append(
+            {
+                "threshold": conf,
+                "precision": right / (i + 1),
+                "coverage": answerable / n_answerable if n_answerable else 0.0,
+                "shown": i + 1,
+            }
+        )
+    return points
+
+
+def aurc(candidates: Iterable[tuple[float, bool, bool]]) -> float | None:
+    """Area under the risk–coverage curve: the mean, over k, of the error rate among the k most
+    confident answers (lower is better; the error rate itself when the ranking is random)."""
+    ranked = sorted(candidates, key=lambda c: -c[0])
+    if not ranked:
+        return None
+    wrong, total = 0, 0.0
+    for k, (_, ok, _) in enumerate(ranked, 1):
+        wrong += not ok
+        total += wrong / k
+    return total / len(ranked)
+
+
+def coverage_at(points: list[dict[str, float]], precision: float) -> float:
+    """The largest coverage of a point whose answer precision reaches ``precision`` (0: none)."""
+    return max((p["coverage"] for p in points if p["precision"] >= precision), default=0.0)

@@ -10,6 +10,7 @@ from eval.scoring import Row
 ACCURACY_PNG = "accuracy_by_category.png"
 LATENCY_PNG = "latency.png"
 COMPARE_PNG = "compare_by_category.png"
+RISK_PNG = "risk_coverage.png"
 
 
 def _pyplot():  # noqa: ANN202
@@ -104,8 +105,49 @@ def compare_by_category(a: dict[str, Any], b: dict[str, Any], labels: tuple[str,
     plt.close(fig)
 
 
+def risk_coverage(metrics: dict[str, Any], path: Path, target: float = 0.95) -> None:
+    """Answer precision against coverage as the confidence threshold moves, with the point the
+    run's own threshold gave and the target precision."""
+    plt = _pyplot()
+    trust = metrics["overall"]["trust"]
+    curve = trust.get("risk_coverage") or []
+    fig, ax = plt.subplots(figsize=(6.4, 4.2), dpi=110)
+    if curve:
+        ax.step(
+            [_pct(p["coverage"]) for p in curve],
+            [_pct(p["precision"]) for p in curve],
+            where="post",
+            color="#2b6cb0",
+            label=f"moving the threshold (AURC {trust['aurc']:.3f})",
+        )
+    if trust.get("coverage") is not None and trust.get("answer_precision") is not None:
+        ax.plot(
+            [_pct(trust["coverage"])],
+            [_pct(trust["answer_precision"])],
+            "o",
+            color="#c05621",
+            label="this run's threshold",
+        )
+    ax.axhline(100 * target, color="black", linestyle=":", linewidth=1, label=f"target {target:g}")
+    ax.set_xlim(0, 102)
+    ax.set_ylim(0, 102)
+    ax.set_xlabel("coverage: % of answerable questions answered")
+    ax.set_ylabel("answer precision: % of answers shown that are right")
+    ax.set_title("Risk–coverage of the answer confidence")
+    ax.legend(loc="lower left", fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
 def write_plots(metrics: dict[str, Any], rows: list[Row], out_dir: Path) -> list[tuple[str, str]]:
     """Draw the report's charts into ``out_dir``; returns (file name, title) pairs."""
+    risk_coverage(metrics, out_dir / RISK_PNG)
     accuracy_by_category(metrics, out_dir / ACCURACY_PNG)
     latency(rows, out_dir / LATENCY_PNG)
-    return [(ACCURACY_PNG, "Accuracy by category"), (LATENCY_PNG, "Latency distribution")]
+    return [
+        (RISK_PNG, "Risk–coverage of the answer confidence"),
+        (ACCURACY_PNG, "Accuracy by category"),
+        (LATENCY_PNG, "Latency distribution"),
+    ]

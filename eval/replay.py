@@ -65,7 +65,8 @@ def replay_row(service, row: Row) -> Row:  # noqa: ANN001 - rag.service.RagServi
             Attempt(
                 raw_answer=raw,
                 brief=is_brief(question, service.settings.brief_answer_words),
-                confidence=row.get("confidence"),
+                tokens=row.get("tokens", []),
+                token_probs=row.get("token_probs", []),
             )
         ]
     )
@@ -77,15 +78,21 @@ def replay_row(service, row: Row) -> Row:  # noqa: ANN001 - rag.service.RagServi
         yield  # a generator, as the service's drafts are
 
     done = _drain(service.settle(question, passages_of(row), draft))
-    checked, shown = done.checked, done.shown
-    if shown.raw_answer != raw:  # the recorded tokens are the other reply's
-        row.update(tokens=[], token_probs=[])
+    review, shown = done.review, done.shown
+    checked = review.shown
+    row.update(tokens=shown.tokens, token_probs=shown.token_probs)
     row.update(
         answer=checked.text,
         abstained=checked.abstained,
         raw_answer=shown.raw_answer,
-        confidence=shown.confidence,
-        withheld_by=shown.withheld_by,
+        confidence=review.confidence,
+        threshold=review.threshold,
+        flags=[v.name for v in review.verdicts],
+        features=review.features,
+        missing_signals=review.missing,
+        candidate=review.candidate.text if review.candidate else "",
+        evidence=[] if not checked.abstained else row.get("evidence", []),
+        withheld_by=review.withheld_by,
         attempts=[a.model_dump() for a in done.attempts],
         retry=done.retry,
         citations=citation_fields(checked.citations),
@@ -126,9 +133,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, required=True, help="folder for the replayed run")
     p.add_argument("--corpus", type=Path, default=ROOT / "seeds", help="the run's corpus (default seeds/)")
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument(
+        "--disable",
+        action="append",
+        default=[],
+        metavar="CHECK",
+        help="switch a check off by name (repeatable), e.g. --disable 'off topic'",
+    )
     args = p.parse_args(argv)
     try:
-        metrics = replay(args.run_dir, args.out, args.corpus, parse_overrides(args.sets))
+        overrides = parse_overrides(args.sets)
+        if args.disable:
+            overrides["disabled_checks"] = ",".join(args.disable)
+        metrics = replay(args.run_dir, args.out, args.corpus, overrides)
     except EvalError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

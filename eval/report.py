@@ -6,10 +6,37 @@ from typing import Any
 
 from eval.scoring import DIAGNOSES, WITHHELD_BY, Row
 
-# (section, key, label, unit, meaning). The one list of figures shown by report and compare.
+# (section, key, label, unit, meaning). The one list of figures shown by report and compare;
+# the trust figures lead: a wrong answer shown is the worst outcome, a withheld one a cost.
+TRUST_FIGURES: list[tuple[str, str, str, str, str]] = [
+    (
+        "trust",
+        "answer_precision",
+        "answer precision",
+        "%",
+        "answers shown (to answerable and unanswerable questions) that are fully right",
+    ),
+    ("trust", "coverage", "coverage", "%", "answerable questions that got an answer"),
+    (
+        "trust",
+        "unanswerable_answered",
+        "unanswerable answered",
+        "%",
+        "unanswerable questions that got an answer anyway (lower is better)",
+    ),
+    ("trust", "fact_recall", "fact recall", "%", "share of required facts found in the answers"),
+    ("trust", "aurc", "AURC", "", "area under the confidence's risk–coverage curve (lower is better)"),
+    (
+        "trust",
+        "coverage_at_95",
+        "coverage at precision 0.95",
+        "%",
+        "the most coverage a threshold gives while 95% of the answers shown are right",
+    ),
+]
 FIGURES: list[tuple[str, str, str, str, str]] = [
+    *TRUST_FIGURES,
     ("", "accuracy", "accuracy", "%", "answerable: every required fact found; unanswerable: abstained"),
-    ("answers", "fact_recall", "fact recall", "%", "share of required facts found in the answer"),
     ("answers", "fully_correct", "fully correct", "%", "answerable questions with every fact found"),
     (
         "answers",
@@ -59,6 +86,8 @@ FIGURES: list[tuple[str, str, str, str, str]] = [
     ("cost", "prompt_tokens_p50", "prompt tokens p50", "tok", "tokens read by the model per question"),
 ]
 LOWER_IS_BETTER = {
+    "unanswerable_answered",
+    "aurc",
     "confidently_wrong",
     "uncited_answers",
     "false_refusal_rate",
@@ -123,8 +152,11 @@ def _run_line(run: dict[str, Any]) -> str:
 
 def _category_table(by_category: dict[str, dict[str, Any]]) -> list[str]:
     cols = [
+        ("trust", "answer_precision", "answer precision", "%"),
+        ("trust", "coverage", "coverage", "%"),
+        ("trust", "unanswerable_answered", "unanswerable answered", "%"),
+        ("trust", "fact_recall", "fact recall", "%"),
         ("", "accuracy", "accuracy", "%"),
-        ("answers", "fact_recall", "fact recall", "%"),
         ("answers", "confidently_wrong", "confidently wrong", "%"),
         ("retrieval", "hit@3", "hit@3", "%"),
         ("retrieval", "fact_in_context", "fact in context", "%"),
@@ -141,6 +173,33 @@ def _category_table(by_category: dict[str, dict[str, Any]]) -> list[str]:
         cells = " | ".join(fmt(figure(sec, g, k), u) for g, k, _, u in cols)
         lines.append(f"| {name} | {sec['n']} | {cells} |")
     return lines
+
+
+LOCO_COLUMNS = [
+    ("answer_precision", "answer precision", "%"),
+    ("coverage", "coverage", "%"),
+    ("unanswerable_answered", "unanswerable answered", "%"),
+    ("fact_recall", "fact recall", "%"),
+    ("aurc", "AURC", ""),
+    ("coverage_at_95", "coverage at 0.95", "%"),
+    ("threshold", "threshold", ""),
+]
+
+
+def loco_table(results: dict[str, dict[str, Any]], target: float) -> str:
+    """The leave-one-corpus-out figures: each corpus measured with a calibration fitted without it."""
+    lines = [
+        f"Leave-one-corpus-out, target answer precision {target:g}: each row is a corpus measured "
+        "with a confidence fitted on the others only.\n",
+        "| held out | fitted on | " + " | ".join(c[1] for c in LOCO_COLUMNS) + " | shown (wrong) |",
+        "| --- | --- |" + " ---: |" * (len(LOCO_COLUMNS) + 1),
+    ]
+    for name, r in results.items():
+        cells = " | ".join(fmt(r.get(k), u) for k, _, u in LOCO_COLUMNS)
+        lines.append(
+            f"| {name} | {', '.join(r['fitted_on'])} | {cells} | {r['shown']} ({r['wrong_shown']}) |"
+        )
+    return "\n".join(lines)
 
 
 def _confidently_wrong_section(rows: list[Row]) -> list[str]:

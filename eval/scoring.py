@@ -14,6 +14,7 @@ from collections import Counter
 from typing import Any
 
 from eval import metrics as m
+from rag.answer.checks import CONFIDENCE, WITHHELD_BY
 
 Row = dict[str, Any]
 
@@ -36,13 +37,13 @@ _REFUSAL = re.compile(
 )
 
 
-WITHHELD_BY = ("citation check", "relevance check", "source check", "confidence", "model check")
+# The precision a shown answer should reach: coverage is reported at it (issue: answer trust).
+TARGET_PRECISION = 0.95
 
 
 def refused_by(row: Row) -> str | None:
     """Who turned the answer into a refusal: the relevance gate (no model call), the model's reply,
-    or the check that withheld its answer (citation check, relevance check, source check, confidence, model
-    check)."""
+    or what withheld its answer (a check's name, or the confidence)."""
     if not row["abstained"] or row.get("error"):
         return None
     raw = (row.get("raw_answer") or "").strip()
@@ -78,7 +79,19 @@ def score_row(row: Row) -> Row:
     row["citation_recall"] = recall if answered else None
     row["refused_by"] = refused_by(row)
     row["diagnosis"] = diagnose(row)
+    candidate = row.get("candidate") or ""
+    row["candidate_correct"] = (
+        bool(candidate) and ok and row["answerable"] and m.fact_recall(candidate, expected) == 1.0
+    )
     return row
+
+
+def weighed(row: Row) -> bool:
+    """Whether the confidence decides this row: it has a candidate answer that nothing but the
+    confidence withheld (so some threshold would show it)."""
+    return (
+        not row.get("error") and bool(row.get("candidate")) and row.get("withheld_by") in (None, CONFIDENCE)
+    )
 
 
 def _gave_answer(row: Row) -> bool:
@@ -168,6 +181,32 @@ def _cost(rows: list[Row]) -> dict[str, float | None]:
     }
 
 
+def trust(rows: list[Row]) -> dict[str, Any]:
+    """The headline figures of a trust tool: of the answers shown, how many were right; how many
+    answerable questions got one; how many unanswerable ones did; and how the confidence ranks
+    right answers above wrong ones (the risk–coverage curve)."""
+    shown = [r for r in rows if _gave_answer(r)]
+    answerable = [r for r in rows if r["answerable"]]
+    unanswerable = [r for r in rows if not r["answerable"]]
+    candidates = [
+        (r["confidence"], r["candidate_correct"], r["answerable"])
+        for r in rows
+        if weighed(r) and r.get("confidence") is not None
+    ]
+    curve = m.risk_coverage(candidates, len(answerable))
+    return {
+        "answer_precision": m.mean(float(r["fully_correct"]) for r in shown),
+        "coverage": m.mean(float(_gave_answer(r)) for r in answerable),
+        "unanswerable_answered": m.mean(float(_gave_answer(r)) for r in unanswerable),
+        "fact_recall": m.mean(r["fact_recall"] if not r.get("error") else 0.0 for r in answerable),
+        "wrong_shown": sum(not r["fully_correct"] for r in shown),
+        "shown": len(shown),
+        "aurc": m.aurc(candidates),
+        "coverage_at_95": m.coverage_at(curve, TARGET_PRECISION),
+        "risk_coverage": curve,
+    }
+
+
 def summarize(rows: list[Row]) -> dict[str, Any]:
     """One metrics section (overall or one category) from scored rows; absent figures are None."""
     abstention = m.abstention_scores((r["answerable"], r["abstained"]) for r in rows if not r.get("error"))
@@ -176,6 +215,7 @@ def summarize(rows: list[Row]) -> dict[str, Any]:
         "n_answerable": sum(r["answerable"] for r in rows),
         "n_unanswerable": sum(not r["answerable"] for r in rows),
         "errors": sum(bool(r.get("error")) for r in rows),
+        "trust": trust(rows),
         "accuracy": m.mean(float(r["correct"]) for r in rows),
         "retrieval": _retrieval(rows),
         "answers": _answers(rows),

@@ -91,3 +91,30 @@ def test_percentile_and_mean():
     assert m.percentile([1.0, 2.0, 3.0, 4.0, 100.0], 50) == 3.0
     assert m.percentile([], 50) is None
     assert m.mean([1.0, None, 3.0]) == 2.0
+
+
+# --- selective answering: worked out by hand ------------------------------------
+CANDIDATES = [(0.9, True, True), (0.8, False, False), (0.8, True, True), (0.3, False, True)]
+
+
+def test_risk_coverage_shows_ties_together_and_counts_answerable_coverage():
+    points = m.risk_coverage(CANDIDATES, n_answerable=4)
+    assert [p["threshold"] for p in points] == [0.9, 0.8, 0.3]
+    assert [p["shown"] for p in points] == [1, 3, 4]
+    assert [round(p["precision"], 3) for p in points] == [1.0, 0.667, 0.5]
+    # The unanswerable answer raises no coverage: 1, 2 and 3 of the 4 answerable questions.
+    assert [p["coverage"] for p in points] == [0.25, 0.5, 0.75]
+
+
+def test_aurc_is_the_mean_error_rate_of_the_k_most_confident():
+    # Ranked right, wrong-or-right (tie order kept), wrong: risks 0, 1/2, 1/3, 2/4.
+    assert m.aurc(CANDIDATES) == pytest.approx((0 + 1 / 2 + 1 / 3 + 2 / 4) / 4)
+    assert m.aurc([]) is None
+    assert m.aurc([(0.9, True, True), (0.1, False, True)]) < m.aurc([(0.1, True, True), (0.9, False, True)])
+
+
+def test_coverage_at_a_precision_is_the_best_point_that_reaches_it():
+    points = m.risk_coverage(CANDIDATES, n_answerable=4)
+    assert m.coverage_at(points, 0.95) == 0.25
+    assert m.coverage_at(points, 0.6) == 0.5
+    assert m.coverage_at(points, 1.01) == 0.0

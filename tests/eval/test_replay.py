@@ -34,7 +34,7 @@ def test_replay_reproduces_the_run_and_scores_a_changed_answer(fake_models, tiny
     assert replay([str(run), "--out", str(changed)]) == 0
     detained = read_rows(changed)["detained"]
     assert detained["abstained"] and not detained["correct"]
-    assert detained["withheld_by"] == "citation check"
+    assert detained["withheld_by"] == "answer kind"  # grounded, but no figure for "how many"
     metrics = json.loads((changed / "metrics.json").read_text())
     assert metrics["overall"]["accuracy"] == 3 / 5 and metrics["run"]["replayed_from"] == str(run)
 
@@ -66,7 +66,7 @@ def test_replay_decides_between_two_recorded_replies_as_the_service_did(fake_mod
     without = read_rows(off)["detained"]
     assert (
         without["abstained"]
-        and without["withheld_by"] == "citation check"
+        and without["withheld_by"] == "answer kind"
         and without["raw_answer"] == restated
     )
 

@@ -30,7 +30,11 @@ def test_report_shows_both_figures_and_lists_the_confidently_wrong():
     assert "| uncited answers | 1 |" in text
     header = next(line for line in text.splitlines() if line.startswith("| category | n |"))
     assert "| confidently wrong |" in header and "| uncited answers |" in header
-    assert "| list | 1 | 0.0% | 50.0% | 100.0% |" in text  # accuracy, fact recall, confidently wrong
+    # answer precision, coverage, unanswerable answered, fact recall, accuracy, confidently wrong
+    assert "| list | 1 | 0.0% | 100.0% | n/a | 50.0% | 0.0% | 100.0% |" in text
+    # The trust figures lead the summary: 1 of the 3 answers shown is fully right.
+    summary = text.split("## Summary\n", 1)[1]
+    assert summary.index("| answer precision | 33.3% |") < summary.index("| accuracy |")
     section = text.split("## Confidently wrong (1 of 4 answerable)\n", 1)[1].split("\n## ", 1)[0]
     assert "| `half` | CBP held 242,000 \\| [1]. | 242,000 (found); El Paso (missing) |" in section
     assert "`uncited`" not in section and "`refused`" not in section
@@ -46,7 +50,8 @@ def test_report_says_so_when_nothing_is_confidently_wrong():
 def test_summary_line_shows_both(capsys, tmp_path):
     print_summary(metrics_of(rows()), tmp_path)
     line = capsys.readouterr().out.splitlines()[0]
-    assert line.startswith("4 questions: accuracy 25.0%, fact recall 50.0%, confidently wrong 25.0%,")
+    assert line.startswith("4 questions: answer precision 33.3%, coverage 75.0%, unanswerable answered n/a,")
+    assert ", fact recall 50.0%," in line and ", accuracy 25.0%," in line
     assert ", uncited answers 1," in line
 
 

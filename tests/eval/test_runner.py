@@ -102,7 +102,8 @@ def test_run_writes_every_output_for_another_gold_file(fake_models, tiny_gold, t
     assert metrics["overall"]["answers"]["confidently_wrong"] == 0.0
     assert metrics["overall"]["citations"]["uncited_answers"] == 0
     printed = capsys.readouterr().out
-    assert "5 questions: accuracy 80.0%" in printed and "uncited answers 0" in printed
+    assert "5 questions: answer precision 100.0%, coverage 75.0%" in printed and "accuracy 80.0%" in printed
+    assert "uncited answers 0" in printed
     assert metrics["run"]["index"].startswith(str(tmp_path / "data" / "eval-index"))
 
 

@@ -223,3 +223,48 @@ def test_no_answers_at_all():
     o = aggregate([make_row(**REFUSAL), make_row(error="boom", answer="", citations=[])])["overall"]
     assert o["answers"]["confidently_wrong"] == 0.0
     assert o["citations"]["uncited_answers"] == 0
+
+
+def test_trust_counts_an_answer_to_an_unanswerable_question_as_a_wrong_answer_shown():
+    rows = [
+        score_row(make_row(id="right")),
+        score_row(make_row(id="wrong", answer="CBP detained 9 migrants [1].")),
+        score_row(make_row(id="withheld", answer="", abstained=True)),
+        score_row(make_row(id="none", answerable=False, expected=[], sources=[])),
+        score_row(
+            make_row(id="refused", answerable=False, expected=[], sources=[], answer="", abstained=True)
+        ),
+    ]
+    trust = aggregate(rows)["overall"]["trust"]
+    assert trust["shown"] == 3 and trust["wrong_shown"] == 2
+    assert trust["answer_precision"] == pytest.approx(1 / 3)
+    assert trust["coverage"] == pytest.approx(2 / 3)
+    assert trust["unanswerable_answered"] == 0.5
+    assert trust["fact_recall"] == pytest.approx(1 / 3)
+
+
+def test_the_risk_coverage_curve_weighs_withheld_candidates_but_not_vetoed_ones():
+    withheld = make_row(
+        id="low",
+        answer="",
+        abstained=True,
+        candidate="CBP detained 242,000 [1].",
+        confidence=0.2,
+        withheld_by="confidence",
+    )
+    vetoed = make_row(
+        id="veto",
+        answer="",
+        abstained=True,
+        candidate="CBP detained 242,000 [1].",
+        confidence=0.99,
+        withheld_by="source check",
+    )
+    shown = make_row(id="hi", candidate="CBP detained 9 [1].", answer="CBP detained 9 [1].", confidence=0.9)
+    rows = [score_row(r) for r in (withheld, vetoed, shown)]
+    assert [r["candidate_correct"] for r in rows] == [True, True, False]
+    trust = aggregate(rows)["overall"]["trust"]
+    # Only two candidates are weighed: the wrong one ranks first, so the curve starts at precision 0.
+    assert [p["precision"] for p in trust["risk_coverage"]] == [0.0, 0.5]
+    assert trust["aurc"] == pytest.approx((1 + 0.5) / 2)
+    assert trust["coverage_at_95"] == 0.0
