@@ -78,8 +78,12 @@ def _paragraph(text: str, i: int, j: int) -> tuple[int, int]:
 
 
 def streaming_html(text: str) -> str:
-    """The answer while it is being generated."""
-    return f'<div class="rag-answer rag-streaming">{escape(text)}<span class="rag-cursor">▍</span></div>'
+    """The model's draft while it is being written: muted and marked, never styled as an answer.
+    The checked answer, or the abstention with its evidence, replaces it."""
+    return (
+        '<div class="rag-draft" aria-live="polite"><div class="rag-label">Draft, checking…</div>'
+        f'{escape(text)}<span class="rag-cursor">▍</span></div>'
+    )
 
 
 def notice_html(message: str, kind: str = "error") -> str:
@@ -91,7 +95,14 @@ def answer_html(
 ) -> str:
     """The final answer: text with [n] markers, sentences left out, sources, timings."""
     if answer.abstained:
-        body = notice_html(answer.answer + " (no passage in the articles supports an answer)", "abstained")
+        body = notice_html(answer.answer, "abstained")
+        if answer.evidence:
+            # For the reader to look at, labelled as what it is: the tool asserts nothing here.
+            cards = "".join(_source_card(c, articles, max_bytes) for c in answer.evidence)
+            body += (
+                '<div class="rag-evidence"><div class="rag-label">Closest passages, not an answer</div>'
+                f"{cards}</div>"
+            )
     else:
         body = f'<div class="rag-answer">{_sentences_html(answer)}</div>'
         if answer.unsupported:
@@ -127,6 +138,8 @@ def timing_line(answer: Answer) -> str:
         parts.insert(0, f"follow-up rewrite {t.rewrite_s:.1f} s")
     if answer.retry:  # says why this answer took two replies' time
         parts.append(_ASKED_AGAIN[answer.retry])
+    if answer.confidence is not None:
+        parts.append(f"confidence {answer.confidence:.2f} (needs {answer.threshold or 0:.2f})")
     used = len(answer.passages)
     cited = len(answer.citations)
     return " · ".join(parts) + f" · {used} passage{'s' * (used != 1)} used, {cited} cited"

@@ -52,6 +52,10 @@ CSS = """
 .rag-paragraph mark { background: #ffe58f; padding: 0 2px; }
 .rag-also { font-size: 0.8em; opacity: .75; }
 .rag-timings { font-size: 0.78em; opacity: .65; margin-top: 6px; }
+.rag-draft { opacity: .55; font-style: italic; border-left: 3px dashed var(--border-color-primary);
+  padding-left: 8px; }
+.rag-evidence { margin-top: 8px; opacity: .9; }
+.rag-evidence .rag-source { border-style: dashed; }
 .rag-cursor { animation: rag-blink 1s steps(1) infinite; }
 @keyframes rag-blink { 50% { opacity: 0; } }
 """

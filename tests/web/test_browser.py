@@ -27,7 +27,7 @@ ARTIFACTS = ROOT / "artifacts"
 COUNT_STREAMING = """() => {
   window.__streamed = 0;
   new MutationObserver(() => {
-    if (document.querySelector('#chat .rag-streaming')) window.__streamed++;
+    if (document.querySelector('#chat .rag-draft')) window.__streamed++;
   }).observe(document.body, {subtree: true, childList: true, characterData: true});
 }"""
 

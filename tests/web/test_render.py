@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rag.types import ABSTAIN_TEXT, Answer, ArticleMeta, Citation, Passage, SentenceCheck, Support, Timings
-from rag.web.render import answer_html, passage_in_context, timing_line
+from rag.web.render import answer_html, passage_in_context, streaming_html, timing_line
 
 TEXT = (
     "Headline here\n\n"
@@ -119,3 +119,25 @@ def test_an_abstention_is_a_notice_not_an_error():
     html = answer_html(_answer(answer=ABSTAIN_TEXT, abstained=True, citations=[], unsupported=[]), {}, 10_000)
     assert "rag-abstained" in html and ABSTAIN_TEXT in html
     assert "rag-error" not in html and "rag-source" not in html
+
+
+def test_an_abstention_shows_the_closest_passages_labelled_as_not_an_answer(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text(TEXT)
+    withheld = _answer(answer=ABSTAIN_TEXT, abstained=True, citations=[], unsupported=[])
+    withheld.evidence = _answer().citations
+    html = answer_html(withheld, {"a": _meta(path)}, 10_000)
+    assert "Closest passages, not an answer" in html and f"<mark>{QUOTE}</mark>" in html
+    # The evidence sits under the notice, apart from any answer: there is none.
+    assert html.index("rag-abstained") < html.index("rag-evidence") and 'class="rag-answer"' not in html
+
+
+def test_a_draft_is_muted_and_marked_as_being_checked():
+    html = streaming_html("Marc <b>Blanc</b> [1]")
+    assert 'class="rag-draft"' in html and "checking" in html and "rag-answer" not in html
+    assert "&lt;b&gt;" in html
+
+
+def test_the_timings_give_the_confidence_and_the_threshold():
+    assert "confidence 0.91 (needs 0.80)" in timing_line(_answer(confidence=0.912, threshold=0.8))
+    assert "confidence" not in timing_line(_answer())

@@ -28,7 +28,7 @@ def _ask(ui: ChatUI, question: str, turns: list, shown: list, show_passages: boo
 
 def test_answer_streams_then_shows_sources_and_keeps_history(ui):
     steps = _ask(ui, QUESTION, [], [])
-    streaming = [s[0][-1]["content"] for s in steps if "rag-streaming" in s[0][-1]["content"]]
+    streaming = [s[0][-1]["content"] for s in steps if "rag-draft" in s[0][-1]["content"]]
     assert len(streaming) > 3  # the answer grew piece by piece
     shown, turns, _, box = steps[-1]
     assert box == "" and shown[0] == {"role": "user", "content": QUESTION}
