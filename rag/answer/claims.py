@@ -294,9 +294,15 @@ def has_kind(answer: str, kind: str | None, question: str = "") -> bool:
         )
     if kind == "thing":  # a name, number or date the question did not already give
         return bool(new_claims(answer, question))
-    # A person or a place is a name the question did not already give.
-    asked = vocabulary(question)
-    return any(_is_name(t) and not _known(t, asked) for t in toks)
+    # A person or a place is a name the question did not already give: a word of it the
+    # question lacks, or a name of several words the question does not write ("Mexico City"
+    # for "... the US and Mexican governments ...": each word alone is the question's).
+    asked, written = vocabulary(question), f" {fold(question)} "
+    names = [s for s in _spans(answer) if _is_name(s[0])]
+    return any(
+        any(not _known(t, asked) for t in span) or (len(span) > 1 and f" {fold(' '.join(span))} " not in written)
+        for span in names
+    )
 
 
 def adds_nothing(answer: str, question: str) -> bool:
@@ -322,8 +328,21 @@ def only_qualifiers(answer: str, question: str, cited: list[str]) -> bool:
         return False
     text = " ".join(cited)
     outside = fold(BRACKETED.sub(" ", text))
-    inside = fold(" ".join(BRACKETED.findall(text)))
+    inside = fold(" ".join(_qualifiers(text, question)))
     return all(fold(n) in inside and fold(n) not in outside for n in names)
+
+
+def _qualifiers(text: str, question: str) -> list[str]:
+    """The brackets of ``text`` that qualify a name the question does not ask about: "In which
+    state is Ciudad Juárez?" is answered by the "(Chihuahua)" after "Ciudad Juárez"."""
+    asked = vocabulary(question)
+    out = []
+    for m in re.finditer(r"\(([^)]*)\)", text):
+        before = _spans(text[: m.start()])
+        owner = [t for t in before[-1] if fold(t) not in _JOINERS] if before else []
+        if not owner or not all(_known(t, asked) for t in owner):
+            out.append(m.group(0))
+    return out
 
 
 # Past tenses the suffix stripper cannot meet with their base form: "What did they eat?"

@@ -88,3 +88,18 @@ def test_a_name_the_source_gives_only_in_brackets_fires_but_the_name_it_qualifie
     assert "qualifier only" not in _fired(
         "Chihuahua [1]", "Which Mexican state borders Texas?", passages=state
     )
+
+
+def test_a_bracket_answers_a_question_about_the_name_it_qualifies():
+    # "(Chihuahua)" qualifies Ciudad Juárez: asked where Ciudad Juárez is, it is the answer.
+    passages = [_passage(1, "The US closed the crossings of El Paso (Texas) with Ciudad Juárez (Chihuahua).")]
+    question = "In which Mexican state is Ciudad Juárez?"
+    assert "qualifier only" not in _fired("Chihuahua [1]", question, passages=passages)
+
+
+def test_a_name_of_several_words_the_question_does_not_write_is_a_new_name():
+    passages = [_passage(1, "The US and Mexican governments negotiated the new actions in Mexico City.")]
+    question = "In which city did the US and Mexican governments negotiate the new actions?"
+    assert "answer kind" not in _fired("In Mexico City [1].", question, passages=passages)
+    # One word the question already gives is no answer, however it is spelled there.
+    assert "answer kind" in _fired("Mexico [1].", "Which city did the Mexican governments choose?", passages=passages)
