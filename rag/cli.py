@@ -51,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("chat", help="interactive chat in the terminal", parents=[filters])
     sub.add_parser("model", help="assemble and verify the packaged model file")
     sub.add_parser("settings", help="print every setting as a Markdown table")
+    sub.add_parser("checks", help="list the answer checks and the confidence that decides")
     return p
 
 
@@ -85,6 +86,9 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.cmd == "settings":
         print(settings_table())
+        return 0
+    if args.cmd == "checks":
+        print(checks_table(settings))
         return 0
     if args.cmd == "model":
         from rag.components.llm import resolve_model_path
@@ -135,6 +139,9 @@ def _print_stream(events) -> Answer:  # noqa: ANN001
         print()
     print(result.answer)
     if result.abstained:
+        # The closest passages, for the reader to look at: labelled, since they answer nothing.
+        for c in result.evidence:
+            print(f"  closest passage, not an answer: {c.doc_id} @{c.start}-{c.end}: {c.quote}")
         return result
     for c in result.citations:
         # Who else carries the sentence, as the page's source card says it.
@@ -144,9 +151,10 @@ def _print_stream(events) -> Answer:  # noqa: ANN001
     for sentence in result.unsupported:
         print(f"  left out (not supported by its sources): {sentence}")
     t = result.timings
+    sure = f", confidence {result.confidence:.2f}" if result.confidence is not None else ""
     print(
         f"  ({t.total_s:.1f}s: retrieval {t.retrieval_s:.2f}s, generation {t.generation_s:.1f}s, "
-        f"{result.prompt_tokens} prompt tokens)"
+        f"{result.prompt_tokens} prompt tokens{sure})"
     )
     return result
 
@@ -169,6 +177,25 @@ def _chat(service: RagService, options: AskOptions) -> int:
             print(f"error: {err}")
             continue
         history += [Turn(role="user", content=question), Turn(role="assistant", content=result.answer)]
+
+
+def checks_table(settings: Settings) -> str:
+    """Every answer check (name, veto or signal, what it tests), then each confidence model."""
+    from rag.answer import confidence
+    from rag.answer.checks import CHECKS
+
+    off = set(settings.disabled_checks)
+    rows = ["| check | kind | tests |", "| --- | --- | --- |"]
+    for c in CHECKS:
+        kind = "off" if c.name in off else ("veto" if c.veto else "signal")
+        rows.append(f"| {c.name} | {kind} | {' '.join((type(c).__doc__ or '').split())} |")
+    cal = confidence.load(settings.calibration_path)
+    rows += ["", f"Confidence ({cal.source}), target answer precision {settings.target_precision:g}:"]
+    for model in cal.models:
+        at = settings.answer_threshold
+        at = model.threshold(settings.target_precision) if at is None else at
+        rows.append(f"- {model.name}: {', '.join(model.features)}; shows answers at {at:.3f} or more")
+    return "\n".join(rows)
 
 
 def settings_table() -> str:

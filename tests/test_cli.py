@@ -115,3 +115,25 @@ def test_an_impossible_filter_over_an_index_is_a_clear_error(settings, seeds_cop
     assert out.stderr.strip() == "error: No article is from outlet 'Foo'. Known outlets: Gestion."
     out = _cli("ask", "--since", "2024-01-01", "--source", "gestión", "Where?", tmp_path=tmp_path)
     assert out.stderr.strip() == "error: No article is dated on or after 2024-01-01."
+
+
+def test_checks_lists_every_check_and_the_threshold_in_force(tmp_path):
+    from rag.answer.checks import CHECK_NAMES
+
+    out = _cli("checks", tmp_path=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert all(f"| {name} | veto |" in out.stdout for name in CHECK_NAMES)
+    assert "with token probabilities:" in out.stdout and "shows answers at" in out.stdout
+    env_off = _cli_env("checks", tmp_path=tmp_path, RAG_DISABLED_CHECKS="off topic")
+    assert "| off topic | off |" in env_off.stdout
+
+
+def _cli_env(*args, tmp_path, **env):
+    full = dict(os.environ, RAG_DATA_DIR=str(tmp_path / "data"), PYTHONPATH=str(ROOT), **env)
+    return subprocess.run([sys.executable, "-m", "rag", *args], capture_output=True, text=True, env=full, cwd=ROOT)
+
+
+def test_an_unknown_check_name_is_refused_with_the_names_there_are(tmp_path):
+    out = _cli_env("checks", tmp_path=tmp_path, RAG_DISABLED_CHECKS="of topic")
+    assert out.returncode == 2 and "no check named 'of topic'" in out.stderr and "off topic" in out.stderr
+    assert "Traceback" not in out.stderr

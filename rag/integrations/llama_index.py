@@ -107,6 +107,7 @@ def _metadata(answer: Answer) -> dict[str, Any]:
         "abstained": answer.abstained,
         "unsupported": list(answer.unsupported),
         "withheld_by": answer.withheld_by,
+        "confidence": answer.confidence,
         "answer": answer.answer,
         "standalone_question": answer.standalone_question,
         "retrieved": list(answer.retrieved),

@@ -3,7 +3,8 @@
 The last user message is the question and earlier user/assistant messages are
 the history; system prompts are ignored (the answering prompt is fixed). An extra
 ``filters`` field (as in POST /api/ask) restricts the articles answers come from. The
-reply carries extra fields: ``citations``, ``abstained``, ``unsupported`` and
+reply carries extra fields: ``citations``, ``abstained``, ``unsupported``, ``confidence``,
+``evidence`` and
 ``answer`` (the checked text) — in the response, or in the final stream chunk.
 Streamed ``content`` is the model's text as generated; the checked ``answer`` in
 the last chunk may differ (invalid markers dropped, or an abstention).
@@ -69,6 +70,9 @@ def extras(answer: Answer) -> dict:
         "abstained": answer.abstained,
         "citations": [c.model_dump() for c in answer.citations],
         "unsupported": answer.unsupported,
+        "confidence": answer.confidence,
+        "threshold": answer.threshold,
+        "evidence": [c.model_dump() for c in answer.evidence],  # under an abstention; not an answer
     }
 
 
