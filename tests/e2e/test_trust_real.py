@@ -6,6 +6,8 @@ articles never name, a right answer that is only an entity, and a list whose ite
 are spread over several articles.
 """
 
+import math
+
 import pytest
 
 from rag.retrieval.text import fold
@@ -25,10 +27,11 @@ def test_the_person_asked_about_not_another_in_the_same_sentence(real_rag):
     assert not result.abstained, result.model_dump_json(indent=1)
     answer = fold(result.answer)
     assert "mayorkas" in answer and "blinken" not in answer and "sherwood" not in answer, result.answer
-    assert result.confidence is not None and result.confidence >= real_rag.settings.min_confidence
-    # Each token llama.cpp wrote, with its probability: the confidence is the weakest but the stop.
+    assert result.confidence is not None and result.confidence >= result.threshold
+    # Each token llama.cpp wrote, with its probability: the weakest but the stop is a signal.
     assert "".join(result.tokens) == result.raw_answer
-    assert result.confidence == min(result.token_probs[:-1])
+    assert result.features["min token logprob"] == pytest.approx(math.log(max(min(result.token_probs[:-1]), 1e-4)))
+    assert result.missing_signals == []
 
 
 def test_model_check_reads_a_probability_from_the_answers_own_conversation(real_rag):
