@@ -4,7 +4,7 @@ Sections: latency (with the overhead replay), tutorial (the LlamaIndex baseline,
 questions), ingest, storage (model-free: on-disk indexes, restart, ingest rate), lexical
 (model-free: the BM25 query alone at a large size), scale,
 coldstart; opt-in: budget (recall vs context_tokens) and
-tune (llama.cpp threads and batch). See README "Performance".
+tune (llama.cpp threads and batch). See docs/performance.md.
 """
 
 from __future__ import annotations

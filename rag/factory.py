@@ -31,7 +31,7 @@ class Rag:
 
     def warm(self) -> None:
         """Load the embedder and the generator now. A server calls this in the background at
-        start, so its first visitor does not wait ~10 s for weights (README "Performance")."""
+        start, so its first visitor does not wait ~10 s for weights (docs/performance.md)."""
         self.ingestor.embedder.load()
         self.service.llm.load()
 

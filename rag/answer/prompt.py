@@ -36,7 +36,7 @@ SYSTEM = (
 # For long questions. Given a multi-clause question, the 1.5B model mostly restates it as its
 # answer and leaves the name out; told that a bare name is a complete answer, and shown a
 # long question answered so, it names it. Short questions keep SYSTEM: this wording made
-# their answers worse (README "Evaluation"). Each system message keeps its own cached prefix.
+# their answers worse (docs/history.md). Each system message keeps its own cached prefix.
 BRIEF_SYSTEM = (
     _ROLE + "Answer with the fact asked for in as few words as possible (a name, place, date or "
     "number alone is a complete answer), ending with the number of the source that states it in "

@@ -85,7 +85,7 @@ class LlamaCppLLM(LLM):
         self.model_path: Path | None = None
         # None means one thread per usable core for both prompt and generation: left to
         # llama-cpp-python, generation gets half the cores (one of two here), which cut
-        # decoding from 15 to 9 tokens/s (README "Performance"). A count set for generation
+        # decoding from 15 to 9 tokens/s (docs/performance.md). A count set for generation
         # also bounds prompt evaluation, unless that has its own.
         threads = n_threads or usable_cores()
         self.kwargs = dict(
@@ -199,7 +199,7 @@ class LlamaCppLLM(LLM):
         """P(yes) / (P(yes) + P(no)) from the logits of the reply's first token.
 
         The messages usually continue the answer's own conversation, which the KV cache
-        still holds, so only the few new tokens are evaluated (README "Answer checks").
+        still holds, so only the few new tokens are evaluated (docs/history.md, the model check).
         """
         with self._lock:
             if self._llm is None:

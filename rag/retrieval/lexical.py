@@ -156,7 +156,7 @@ class LexicalIndex:
         pick ``_RESCORE`` candidates per hit, and those are ranked by BM25 over all of the
         query's stems, computed as bm25() does. A chunk holding none of the rarer stems
         can no longer be found: at 1M synthetic chunks the top 20 kept ~95% of the full
-        ranking (README "Performance"). Below ``common_min`` chunks nothing changes.
+        ranking (docs/performance.md). Below ``common_min`` chunks nothing changes.
         """
         terms = {stem(w) for w in content_words(query)}
         with self._lock:
