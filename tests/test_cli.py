@@ -130,7 +130,9 @@ def test_checks_lists_every_check_and_the_threshold_in_force(tmp_path):
 
 def _cli_env(*args, tmp_path, **env):
     full = dict(os.environ, RAG_DATA_DIR=str(tmp_path / "data"), PYTHONPATH=str(ROOT), **env)
-    return subprocess.run([sys.executable, "-m", "rag", *args], capture_output=True, text=True, env=full, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "rag", *args], capture_output=True, text=True, env=full, cwd=ROOT
+    )
 
 
 def test_an_unknown_check_name_is_refused_with_the_names_there_are(tmp_path):

@@ -299,10 +299,11 @@ def has_kind(answer: str, kind: str | None, question: str = "") -> bool:
     # for "... the US and Mexican governments ...": each word alone is the question's).
     asked, written = vocabulary(question), f" {fold(question)} "
     names = [s for s in _spans(answer) if _is_name(s[0])]
-    return any(
-        any(not _known(t, asked) for t in span) or (len(span) > 1 and f" {fold(' '.join(span))} " not in written)
-        for span in names
-    )
+    def new(span: list[str]) -> bool:
+        unwritten = len(span) > 1 and f" {fold(' '.join(span))} " not in written
+        return unwritten or any(not _known(t, asked) for t in span)
+
+    return any(new(span) for span in names)
 
 
 def adds_nothing(answer: str, question: str) -> bool:

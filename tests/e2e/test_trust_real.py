@@ -30,7 +30,8 @@ def test_the_person_asked_about_not_another_in_the_same_sentence(real_rag):
     assert result.confidence is not None and result.confidence >= result.threshold
     # Each token llama.cpp wrote, with its probability: the weakest but the stop is a signal.
     assert "".join(result.tokens) == result.raw_answer
-    assert result.features["min token logprob"] == pytest.approx(math.log(max(min(result.token_probs[:-1]), 1e-4)))
+    weakest = max(min(result.token_probs[:-1]), 1e-4)
+    assert result.features["min token logprob"] == pytest.approx(math.log(weakest))
     assert result.missing_signals == []
 
 

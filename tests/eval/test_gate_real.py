@@ -33,7 +33,7 @@ CORPORA = {
 def test_gold_set_passes_the_gate(tmp_path, corpus):
     gold, articles, thresholds = CORPORA[corpus]
     if not gold.is_file():
-        pytest.skip(f"{gold} is not here (set NEWSRAG_MULTIHOP_DIR or NEWSRAG_RGB_DIR to the benchmark folder)")
+        pytest.skip(f"{gold} is not here (NEWSRAG_MULTIHOP_DIR or NEWSRAG_RGB_DIR: the benchmark folder)")
     out = tmp_path / "run"
     env = dict(os.environ, RAG_DATA_DIR=str(tmp_path / "data"), PYTHONPATH=str(ROOT))
     cmd = [sys.executable, "-m", "eval", "--gold", str(gold), "--corpus", str(articles), "--out", str(out)]
