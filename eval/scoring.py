@@ -202,7 +202,7 @@ def trust(rows: list[Row]) -> dict[str, Any]:
         "wrong_shown": sum(not r["fully_correct"] for r in shown),
         "shown": len(shown),
         "aurc": m.aurc(candidates),
-        "coverage_at_95": m.coverage_at(curve, TARGET_PRECISION),
+        "coverage_at_95": m.coverage_at(curve, TARGET_PRECISION) if curve else None,
         "risk_coverage": curve,
     }
 

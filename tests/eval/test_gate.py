@@ -65,9 +65,14 @@ def test_bad_thresholds_file(tmp_path, text, message):
         gate.load_thresholds(path)
 
 
-def test_committed_thresholds_name_real_figures():
-    thresholds = gate.load_thresholds(gate.DEFAULT_THRESHOLDS)
-    assert len(thresholds["min"]) >= 8
-    rows = [make_row(), make_row(id="u", category="unanswerable", answerable=False, expected=[], sources=[])]
+@pytest.mark.parametrize("name", ["thresholds.toml", "thresholds-multihop.toml", "thresholds-rgb.toml"])
+def test_committed_thresholds_name_real_figures(name):
+    thresholds = gate.load_thresholds(gate.DEFAULT_THRESHOLDS.with_name(name))
+    assert len(thresholds["min"]) >= 6 and "overall.trust.answer_precision" in thresholds["min"]
+    shown = dict(candidate="CBP detained 242,000 migrants [1].", confidence=0.9)
+    rows = [
+        make_row(**shown),
+        make_row(id="u", category="unanswerable", answerable=False, expected=[], sources=[], **shown),
+    ]
     checks = gate.check(aggregate(rows), thresholds)  # raises on a key that names no figure
     assert all(c.value is not None for c in checks if c.key.startswith("overall."))

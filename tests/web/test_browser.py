@@ -24,10 +24,12 @@ ARGS = [
 ]
 ARTIFACTS = ROOT / "artifacts"
 # Counts DOM changes while the answer is still streaming: more than one means it arrived in pieces.
+# It also keeps what a streaming draft said of itself: it must say it is being checked.
 COUNT_STREAMING = """() => {
-  window.__streamed = 0;
+  window.__streamed = 0; window.__draftLabel = "";
   new MutationObserver(() => {
-    if (document.querySelector('#chat .rag-draft')) window.__streamed++;
+    const draft = document.querySelector('#chat .rag-draft');
+    if (draft) { window.__streamed++; window.__draftLabel = draft.querySelector('.rag-label').innerText; }
   }).observe(document.body, {subtree: true, childList: true, characterData: true});
 }"""
 
@@ -63,6 +65,10 @@ def test_chat_streams_an_answer_with_its_source(browser, real_url):
     answer = page.locator("#chat .rag-answer").last.inner_text()
     assert "National Palace" in answer and "[" in answer
     assert page.evaluate("window.__streamed") > 1
+    # The draft said it was a draft, and the checked answer replaced it.
+    assert "checking" in page.evaluate("window.__draftLabel").lower()
+    assert page.locator("#chat .rag-draft").count() == 0
+    assert "confidence" in page.locator("#chat .rag-timings").first.inner_text()
     card = page.locator("#chat details.rag-source").first
     assert card.locator(".rag-doc").inner_text() in MEETING_DOCS
     card.locator("summary").click()
@@ -76,3 +82,19 @@ def test_chat_streams_an_answer_with_its_source(browser, real_url):
     page.wait_for_timeout(1000)  # the table draws itself after its text is in place
     page.screenshot(path=str(ARTIFACTS / "web_library.png"), full_page=True)
     assert outside == []
+
+
+def test_an_abstention_shows_the_closest_passages_labelled_as_not_an_answer(browser, real_url):
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.goto(real_url)
+    box = page.locator("#question textarea")
+    box.fill("Which Mexican state governors attended the meeting at the National Palace?")
+    box.press("Enter")
+    page.locator("#chat .rag-timings").first.wait_for(timeout=300_000)
+    assert page.locator("#chat .rag-abstained").count() == 1
+    assert page.locator("#chat .rag-answer").count() == 0
+    evidence = page.locator("#chat .rag-evidence")
+    assert "not an answer" in evidence.locator(".rag-label").inner_text()
+    assert evidence.locator("details.rag-source").count() >= 1
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "web_abstention.png"), full_page=True)
