@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import shutil
 from pathlib import Path
 
@@ -59,3 +60,18 @@ def _show_every_checked_answer(request, monkeypatch):
     the vetoes is shown. Tests of the threshold set their own; e2e tests use the shipped one."""
     if request.node.get_closest_marker("e2e") is None:
         monkeypatch.setenv("RAG_ANSWER_THRESHOLD", "0")
+
+
+@contextlib.contextmanager
+def every_checked_answer(rag: Rag):
+    """Show every answer that grounding and the vetoes let through, whatever its confidence.
+
+    For real-model tests of what comes before and after the decision (retrieval, citations,
+    follow-ups, the figures and list steps): the threshold itself is measured by the eval
+    gate and tested in tests/e2e/test_failure_kinds_real.py."""
+    settings = rag.service.settings
+    rag.service.settings = settings.model_copy(update={"answer_threshold": 0.0})
+    try:
+        yield rag
+    finally:
+        rag.service.settings = settings

@@ -12,6 +12,7 @@ import pytest
 
 from rag.retrieval.text import fold
 from rag.types import ABSTAIN_TEXT
+from tests.conftest import every_checked_answer
 
 pytestmark = pytest.mark.e2e
 
@@ -30,8 +31,8 @@ def test_the_person_asked_about_not_another_in_the_same_sentence(real_rag):
     assert result.confidence is not None and result.confidence >= result.threshold
     # Each token llama.cpp wrote, with its probability: the weakest but the stop is a signal.
     assert "".join(result.tokens) == result.raw_answer
-    weakest = max(min(result.token_probs[:-1]), 1e-4)
-    assert result.features["min token logprob"] == pytest.approx(math.log(weakest))
+    weakest = max(min(result.token_probs[:-1]), 1e-4)  # the recorded reply keeps 4 decimals
+    assert result.features["min token logprob"] == pytest.approx(math.log(weakest), abs=1e-3)
     assert result.missing_signals == []
 
 
@@ -149,12 +150,13 @@ def test_a_bracketed_state_is_not_shown_as_the_city_asked_for(real_rag):
 def test_a_reply_that_restates_the_question_is_asked_again_and_names_the_answer(real_rag):
     # The plain instructions get "The Secretary of Homeland Security took part in the talks
     # [2]": the question back, withheld. Asked again under the brief ones, the model names him.
-    result = real_rag.service.ask(
-        "Which US cabinet secretary in charge of homeland security took part in the talks?"
-    )
+    with every_checked_answer(real_rag):  # the retry; the threshold is tested apart
+        result = real_rag.service.ask(
+            "Which US cabinet secretary in charge of homeland security took part in the talks?"
+        )
     assert result.retry == "restated", result.model_dump_json(indent=1)
     assert [a.brief for a in result.attempts] == [False, True]
-    assert result.attempts[0].withheld_by == "citation check"
+    assert result.attempts[0].withheld_by in ("answer kind", "restates question"), result.attempts[0]
     assert not result.abstained and "mayorkas" in fold(result.answer), result.answer
     assert result.raw_answer == result.attempts[1].raw_answer and result.citations
 

@@ -61,9 +61,15 @@ def test_a_question_that_asks_the_model_to_ignore_its_instructions(planted_rag):
 
 def test_a_spanish_question_is_answered_from_the_articles(planted_rag):
     # Decided behaviour: any language is accepted; the answer must rest on cited articles
-    # (the model answers in English here), or be the exact abstention.
+    # (the model answers in English here), or be the exact abstention. A Spanish question
+    # shares few words with English sentences, so the confidence may withhold the answer:
+    # then the closest passages shown are the meeting's.
     result = planted_rag.service.ask("¿Dónde se reunió Blinken con López Obrador?")
-    assert not result.abstained, result.model_dump_json(indent=1)
+    meeting = {"001_0a0b291abecde7a8", "002_b0aabae521d8c3a1"}
+    if result.abstained:
+        assert result.answer == ABSTAIN_TEXT and result.citations == []
+        assert {d for c in result.evidence for d in c.doc_ids} & meeting, result.evidence
+        return
     # "Where" in Spanish: the palace or the city both answer it (the short-sentence prompt
     # now gives the city; the articles state both, and the claim check holds either).
     assert "national palace" in result.answer.lower() or "mexico city" in result.answer.lower(), result.answer
