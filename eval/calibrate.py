@@ -13,6 +13,7 @@ figures at the threshold that fit chose: what a new corpus can expect.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 from dataclasses import dataclass
@@ -39,8 +40,11 @@ MODELS = {
 # L2 strength (scikit-learn's C): a few hundred answers need a firm prior.
 DEFAULT_C = 0.03
 # Operating points come from predictions for questions the fit did not see: FOLDS folds of
-# every corpus's questions, each predicted by a fit on all the others.
+# every corpus's questions, each predicted by a fit on all the others, the folds drawn REPEATS
+# times; the thresholds are the held-out scores to GRID_DECIMALS places.
 FOLDS = 5
+REPEATS = 20
+GRID_DECIMALS = 3
 
 
 class CalibrateError(Exception):
@@ -106,47 +110,63 @@ def _scorer(fitted: dict[str, Any]) -> confidence.Model:
     return confidence._model({**fitted, "name": "", "operating_points": []})  # noqa: SLF001
 
 
-def fold_of(corpus: str, row: Row) -> int:
-    """A question's fold: fixed by its corpus and id, so a refit on the same runs is the same."""
-    return int(hashlib.sha256(f"{corpus}/{row['id']}".encode()).hexdigest(), 16) % FOLDS
+def fold_of(row: Row, repeat: int) -> int:
+    """A question's fold in one repeat: fixed by its id, so a refit on the same runs is the same
+    whatever the run folders are called."""
+    return int(hashlib.sha256(f"{repeat}/{row['id']}".encode()).hexdigest(), 16) % FOLDS
 
 
 def held_out_scores(
-    corpora: list[Corpus], names: tuple[str, ...], c: float
+    corpora: list[Corpus], names: tuple[str, ...], c: float, repeat: int = 0
 ) -> dict[str, list[tuple[float, Row]]]:
     """Each corpus's candidates, scored by fits that did not see their question."""
     every = [(corpus.name, r) for corpus in corpora for r in corpus.candidates]
     out: dict[str, list[tuple[float, Row]]] = {corpus.name: [] for corpus in corpora}
     for k in range(FOLDS):
-        scorer = _scorer(fit_model([r for n, r in every if fold_of(n, r) != k], names, c))
+        scorer = _scorer(fit_model([r for _, r in every if fold_of(r, repeat) != k], names, c))
         for n, r in every:
-            if fold_of(n, r) == k and scorer.applies(r["features"]):
+            if fold_of(r, repeat) == k and scorer.applies(r["features"]):
                 out[n].append((scorer.score(r["features"]), r))
     return out
 
 
-def operating_points(
-    corpora: list[Corpus], scored: dict[str, list[tuple[float, Row]]]
-) -> list[dict[str, float]]:
-    """At each held-out score, the answer precision and coverage of the answers at or above it,
-    averaged over the corpora: each library counts once, however many questions it has."""
-    curves = {
-        corpus.name: m.risk_coverage(
-            [(s, r["candidate_correct"], r["answerable"]) for s, r in scored[corpus.name]],
-            sum(r["answerable"] for r in corpus.rows),
-        )
-        for corpus in corpora
-    }
+class _Curve:
+    """One corpus's held-out risk-coverage curve, read at any threshold."""
+
+    def __init__(self, corpus: Corpus, scored: list[tuple[float, Row]]) -> None:
+        n_answerable = sum(r["answerable"] for r in corpus.rows)
+        points = m.risk_coverage([(s, r["candidate_correct"], r["answerable"]) for s, r in scored], n_answerable)
+        self.points = points[::-1]  # lowest threshold first
+        self.thresholds = [p["threshold"] for p in self.points]
+
+    def at(self, t: float) -> dict[str, float] | None:
+        """The figures of the answers at or above ``t`` (None: nothing is shown)."""
+        i = bisect.bisect_left(self.thresholds, t)
+        return self.points[i] if i < len(self.points) else None
+
+
+def operating_points(corpora: list[Corpus], repeats: list[dict[str, list[tuple[float, Row]]]]) -> list[dict[str, float]]:
+    """At each held-out score, the answer precision and coverage of the answers at or above it:
+    averaged over the repeats of the folds (one draw of folds moves the threshold by more than
+    the gap between two feature sets), then over the corpora, each library counting once."""
+    curves = {corpus.name: [_Curve(corpus, scored[corpus.name]) for scored in repeats] for corpus in corpora}
+    grid = {round(s, GRID_DECIMALS) for scored in repeats for pairs in scored.values() for s, _ in pairs}
     points = []
-    for t in sorted({s for pairs in scored.values() for s, _ in pairs}, reverse=True):
-        # A corpus's figures at t are those of its lowest point still at or above t.
-        at = [next((p for p in reversed(curve) if p["threshold"] >= t), None) for curve in curves.values()]
-        shown = [p for p in at if p is not None]
+    for t in sorted(grid, reverse=True):
+        precision, coverage = [], []
+        for per_repeat in curves.values():
+            at = [curve.at(t) for curve in per_repeat]
+            shown = [p["precision"] for p in at if p is not None]
+            if shown:
+                precision.append(sum(shown) / len(shown))
+            coverage.append(sum(p["coverage"] for p in at if p is not None) / len(at))
+        if not precision:
+            continue  # rounded up past every score: nothing is shown there
         points.append(
             {
-                "threshold": round(t, 6),
-                "precision": round(sum(p["precision"] for p in shown) / len(shown), 6),
-                "coverage": round(sum(p["coverage"] for p in shown) / len(at), 6),
+                "threshold": t,
+                "precision": round(sum(precision) / len(precision), 6),
+                "coverage": round(sum(coverage) / len(coverage), 6),
             }
         )
     return points
@@ -154,9 +174,10 @@ def operating_points(
 
 def fit(corpora: list[Corpus], names: tuple[str, ...], c: float = DEFAULT_C) -> dict[str, Any]:
     """The model fitted on every corpus, with operating points read from predictions for
-    questions held out of the fit (``FOLDS`` folds across all corpora)."""
+    questions held out of the fit (``FOLDS`` folds across all corpora, drawn ``REPEATS`` times)."""
     model = fit_model([r for corpus in corpora for r in corpus.candidates], names, c)
-    return {**model, "operating_points": operating_points(corpora, held_out_scores(corpora, names, c))}
+    repeats = [held_out_scores(corpora, names, c, k) for k in range(REPEATS)]
+    return {**model, "operating_points": operating_points(corpora, repeats)}
 
 
 def calibration(corpora: list[Corpus], c: float = DEFAULT_C) -> list[dict[str, Any]]:

@@ -102,3 +102,21 @@ def test_runs_with_stale_features_are_refused_with_the_replay_command(tmp_path):
     (tmp_path / "predictions.jsonl").write_text(json.dumps(row) + "\n")
     with pytest.raises(CalibrateError, match="python -m eval.replay"):
         load_corpora([tmp_path])
+
+
+def test_the_operating_points_do_not_depend_on_what_the_run_folders_are_called():
+    renamed = [Corpus(f"runs/{c.name}-renamed", c.rows) for c in CORPORA]
+    assert calibration(renamed)[0]["operating_points"] == calibration(CORPORA)[0]["operating_points"]
+
+
+def test_the_operating_points_average_several_draws_of_folds(monkeypatch):
+    # One draw of folds is one sample of the held-out curve; the threshold read from it moves
+    # with the draw. The points are the mean over REPEATS draws, so they differ from draw 0's.
+    import eval.calibrate as ec
+
+    names = ec.MODELS["with token probabilities"]
+    averaged = ec.fit(CORPORA, names)["operating_points"]
+    monkeypatch.setattr(ec, "REPEATS", 1)
+    one_draw = ec.fit(CORPORA, names)["operating_points"]
+    assert averaged != one_draw
+    assert len({p["threshold"] for p in averaged}) == len(averaged)
