@@ -135,7 +135,8 @@ class _Curve:
 
     def __init__(self, corpus: Corpus, scored: list[tuple[float, Row]]) -> None:
         n_answerable = sum(r["answerable"] for r in corpus.rows)
-        points = m.risk_coverage([(s, r["candidate_correct"], r["answerable"]) for s, r in scored], n_answerable)
+        ranked = [(s, r["candidate_correct"], r["answerable"]) for s, r in scored]
+        points = m.risk_coverage(ranked, n_answerable)
         self.points = points[::-1]  # lowest threshold first
         self.thresholds = [p["threshold"] for p in self.points]
 
@@ -145,7 +146,10 @@ class _Curve:
         return self.points[i] if i < len(self.points) else None
 
 
-def operating_points(corpora: list[Corpus], repeats: list[dict[str, list[tuple[float, Row]]]]) -> list[dict[str, float]]:
+Scored = dict[str, list[tuple[float, Row]]]  # each corpus's candidates with a held-out score
+
+
+def operating_points(corpora: list[Corpus], repeats: list[Scored]) -> list[dict[str, float]]:
     """At each held-out score, the answer precision and coverage of the answers at or above it:
     averaged over the repeats of the folds (one draw of folds moves the threshold by more than
     the gap between two feature sets), then over the corpora, each library counting once."""

@@ -65,7 +65,9 @@ def test_entity_only_answer_is_shown_with_its_citation(real_rag):
 
 
 def test_list_question_sees_several_articles_and_names_every_item(real_rag):
-    result = real_rag.service.ask("Which US officials accompanied Blinken on the trip to Mexico?")
+    # What is tested is retrieval across articles and the list step, not the threshold.
+    with every_checked_answer(real_rag):
+        result = real_rag.service.ask("Which US officials accompanied Blinken on the trip to Mexico?")
     assert not result.abstained, result.model_dump_json(indent=1)
     assert len({d for p in result.passages for d in p.doc_ids}) >= 3, result.passages
     answer = fold(result.answer)
