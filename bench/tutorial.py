@@ -17,15 +17,18 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import Question, fact_recall
+from rag.text.vocabulary import REFUSAL_PHRASES
 
 QWEN_SYSTEM = "You are Qwen, created by Alibaba Cloud. You are a helpful assistant."
 
 # The tutorial prompt says "If none of the sources are helpful, you should indicate that";
-# these are the ways this model phrases it.
+# these are the ways this model phrases it under that prompt, besides every phrase our own
+# check takes for a refusal (so the baseline is never scored as answering what we count refused).
 _REFUSAL = re.compile(
+    rf"{REFUSAL_PHRASES}|"
     r"\b(not (provide|mention|contain|specif|includ|state|give|say|found|available|possible)\w*"
     r"|no (information|mention|details?|data|sources?)|none of the (provided )?sources|cannot|can't|"
-    r"unable to|could not find|don't know|do not know|doesn't (say|mention|provide|state)|"
+    r"unable to|don't know|do not know|doesn't (say|mention|provide|state)|"
     r"isn't (mentioned|stated|provided))\b",
     re.I,
 )

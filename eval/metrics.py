@@ -15,8 +15,9 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from rag.text.vocabulary import MARKER
+
 K_VALUES = (1, 3, 5)
-_MARKER = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 _NON_WORD = re.compile(r"[^\w]+")
 
@@ -27,7 +28,7 @@ def normalize(text: str) -> str:
 
     'López Obrador' -> 'lopez obrador', '242,000' -> '242000', 'Sherwood-Randall' -> 'sherwood randall'.
     """
-    text = unicodedata.normalize("NFKD", _MARKER.sub(" ", text))
+    text = unicodedata.normalize("NFKD", MARKER.sub(" ", text))
     text = "".join(c for c in text if not unicodedata.combining(c)).lower()
     text = _THOUSANDS.sub("", text)
     return " ".join(_NON_WORD.sub(" ", text).replace("_", " ").split())

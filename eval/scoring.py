@@ -9,12 +9,12 @@ metrics section from scored rows.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from typing import Any
 
 from eval import metrics as m
 from rag.answer.checks import CONFIDENCE, WITHHELD_BY
+from rag.text.vocabulary import is_refusal
 
 Row = dict[str, Any]
 
@@ -27,13 +27,6 @@ DIAGNOSES = (
     "wrong or incomplete answer",
     "answered unanswerable",
     "ok",
-)
-
-# A model reply that is itself a refusal (as opposed to an answer the citation check withheld).
-_REFUSAL = re.compile(
-    r"could not find|couldn't find|cannot find|can't find|no information|"
-    r"not (?:mentioned|stated|provided|specified)|do(?:es)? not (?:say|mention|contain|provide)",
-    re.I,
 )
 
 
@@ -49,7 +42,7 @@ def refused_by(row: Row) -> str | None:
     raw = (row.get("raw_answer") or "").strip()
     if not raw:
         return "relevance gate"
-    if _REFUSAL.search(raw):
+    if is_refusal(raw):  # the reply itself refused, in the words the citation check abstains on
         return "model"
     return row.get("withheld_by") or "citation check"
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import ClassVar
 
-from rag.answer.citations import CheckedAnswer, strip_markers
+from rag.answer.citations import CheckedAnswer
 from rag.answer.claims import (
     adds_nothing,
     answer_kind,
@@ -29,6 +29,7 @@ from rag.answer.claims import (
     other_period,
 )
 from rag.retrieval.attribution import OutletIndex, articles_of, source_mentions
+from rag.text.vocabulary import strip_markers
 from rag.types import ArticleMeta, Attempt, Passage
 
 # The name a withheld answer gives when no single check withheld it: its confidence was too low.

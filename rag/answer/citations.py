@@ -16,18 +16,8 @@ from dataclasses import dataclass
 from rag.answer.claims import Known, also_known, new_claims, ungrounded, vocabulary
 from rag.ingest.chunk import split_sentences
 from rag.retrieval.text import STOPWORDS, stem, words
+from rag.text.vocabulary import MARKER_PATTERN, SPACED_MARKER, is_refusal, marker_numbers, strip_markers
 from rag.types import ABSTAIN_TEXT, Citation, Passage, SentenceCheck
-
-MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
-_ABSTAIN_HINT = re.compile(
-    r"could not find|couldn't find|cannot find|can't find|not (?:mentioned|stated|provided|"
-    r"specified|contain)|no information|do(?:es)? not (?:say|mention|contain|provide)",
-    re.I,
-)
-
-
-def strip_markers(text: str) -> str:
-    return MARKER.sub("", text)
 
 
 @dataclass
@@ -48,10 +38,8 @@ class CheckedAnswer:
 
 _PAREN_MARKER = re.compile(r"\((\d{1,2})\)")
 # "(Source: [3])", "(Sources [1], [2])": a citation written out; "Source" is no claim of the answer.
-_SOURCE_NOTE = re.compile(
-    r"\(\s*(?:sources?|see)\s*:?\s*((?:\[\d+(?:\s*,\s*\d+)*\][\s,]*(?:and\s*)?)+)\)", re.I
-)
-_TRAILING = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)")
+_SOURCE_NOTE = re.compile(rf"\(\s*(?:sources?|see)\s*:?\s*((?:{MARKER_PATTERN}[\s,]*(?:and\s*)?)+)\)", re.I)
+_TRAILING = re.compile(rf"([.!?])((?:\s*{MARKER_PATTERN})+)")
 
 
 def drop_invalid_markers(text: str, valid: set[int]) -> str:
@@ -66,10 +54,10 @@ def drop_invalid_markers(text: str, valid: set[int]) -> str:
         return f" [{', '.join(nums)}]" if nums else ""
 
     # "(3)" for "[3]": small models slip into it; "(C)" in a caption or "(2023)" stays text.
-    text = _SOURCE_NOTE.sub(lambda m: " ".join(re.findall(r"\[[^\]]*\]", m.group(1))), text)
+    text = _SOURCE_NOTE.sub(lambda m: " ".join(re.findall(MARKER_PATTERN, m.group(1))), text)
     text = _PAREN_MARKER.sub(lambda m: f"[{m.group(1)}]" if int(m.group(1)) in valid else m.group(0), text)
     text = _TRAILING.sub(lambda m: m.group(2) + m.group(1), text)
-    return MARKER.sub(fix, text)
+    return SPACED_MARKER.sub(fix, text)
 
 
 def support_score(sentence: str, sources: list[str]) -> tuple[float, bool]:
@@ -102,7 +90,7 @@ def _grounded(
 def _check_sentence(
     sentence: str, by_n: dict[int, Passage], question: str, threshold: float, known: Known
 ) -> SentenceCheck:
-    nums = [int(n) for g in MARKER.findall(sentence) for n in re.findall(r"\d+", g)]
+    nums = marker_numbers(sentence)
     if nums:
         share = _grounded(sentence, [by_n[n] for n in nums], question, threshold, known)
         if share is not None:
@@ -117,7 +105,7 @@ def _check_sentence(
         if found:
             share, best = max(found, key=lambda f: (f[0], sum(p.score for p in f[1])))
             cites = sorted(p.n for p in best)
-            fixed = MARKER.sub("", sentence).rstrip()
+            fixed = strip_markers(sentence).rstrip()
             tail = fixed[-1] if fixed[-1:] in ".!?" else ""
             fixed = f"{fixed[: len(fixed) - len(tail)]} [{', '.join(map(str, cites))}]{tail}"
             return SentenceCheck(sentence=fixed, cites=cites, supported=True, score=share, repaired_from=nums)
@@ -145,9 +133,9 @@ def check_answer(
     text = drop_invalid_markers(raw.strip(), set(by_n)).strip()
     if text and not strip_markers(text).strip(" .,;:"):
         # A bare "[2]": the model pointed at the answer without writing it, so quote the source.
-        nums = dict.fromkeys(int(n) for n in re.findall(r"\d+", text))
+        nums = dict.fromkeys(marker_numbers(text))
         text = " ".join(f"{by_n[n].text.rstrip('.')} [{n}]." for n in nums)
-    if not text or _ABSTAIN_HINT.search(text) or not passages:
+    if not text or is_refusal(text) or not passages:
         return CheckedAnswer(ABSTAIN_TEXT, True, [], [])
     known = _with_passages(known, passages)  # once per answer, not once per sentence
     checks = [

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 
 from rag.retrieval.text import STOPWORDS, content_words, fold, stem, stems
+from rag.text.vocabulary import MARKER, MONTH_STEMS, MONTH_WORDS, YEAR, is_year
 
 # Is this word form (folded, stemmed) one the corpus uses? (BM25's vocabulary, in the service.)
 Known = Callable[[str], bool]
@@ -36,10 +37,6 @@ _NUMBER_WORDS = {
     if w != "one"
 }
 _SCALE = frozenset("hundred thousand million billion trillion dozen half percent".split())
-_MONTHS = frozenset(
-    "january february march april may june july august september october november december "
-    "jan feb mar apr jun jul aug sep sept oct nov dec".split()
-)
 _DAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
 _RELATIVE_TIME = re.compile(
     r"\b(today|tonight|yesterday|tomorrow|week|weekend|month|year|decade|century|morning|afternoon|"
@@ -63,7 +60,6 @@ _PLACE_Q = re.compile(
 
 # "Which broadcaster ...?", "which crossing ...?": the answer is a thing with a name or a number.
 _THING_Q = re.compile(r"\bwhich\b", re.I)
-_MARKER = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")
 
 
 def _tokens(text: str) -> list[str]:
@@ -73,7 +69,7 @@ def _tokens(text: str) -> list[str]:
 def _tokens_with_gaps(text: str) -> list[tuple[str, bool]]:
     """(token, whether only spaces separate it from the previous token)."""
     # Citation markers ("[2]") are not numbers the answer states.
-    text = _MARKER.sub(" ", text)
+    text = MARKER.sub(" ", text)
     out, prev_end = [], 0
     for m in _TOKEN.finditer(text):
         tok = m.group().strip(".'’-")
@@ -127,7 +123,7 @@ def _spans(sentence: str) -> list[list[str]]:
 
 
 def _is_date(token: str) -> bool:
-    return fold(token) in _MONTHS or fold(token) in _DAYS
+    return fold(token) in MONTH_WORDS or fold(token) in _DAYS
 
 
 _DECIMAL = re.compile(r"\d+\.\d+")
@@ -271,8 +267,8 @@ def answer_kind(question: str) -> str | None:
 
 _TIME_UNIT = re.compile(r"\b(?:which|what) (year|month|day of the week)\b", re.I)
 _UNIT_TEST: dict[str, Callable[[str], bool]] = {
-    "year": lambda t: bool(re.fullmatch(r"(?:1[5-9]|20)\d\d", t)),
-    "month": lambda t: t in _MONTHS,
+    "year": is_year,
+    "month": lambda t: t in MONTH_WORDS,
     "day of the week": lambda t: t in _DAYS,
 }
 
@@ -289,7 +285,7 @@ def has_kind(answer: str, kind: str | None, question: str = "") -> bool:
         if unit:  # "In which year ...?" is not answered by "in May"
             return any(_UNIT_TEST[unit.group(1).lower()](fold(t)) for t in toks)
         folded = fold(answer)
-        return any(fold(t) in _MONTHS or fold(t) in _DAYS or _is_number(t) for t in toks) or bool(
+        return any(fold(t) in MONTH_WORDS or fold(t) in _DAYS or _is_number(t) for t in toks) or bool(
             _RELATIVE_TIME.search(folded)
         )
     if kind == "thing":  # a name, number or date the question did not already give
@@ -371,8 +367,7 @@ def off_topic(question: str, cited: list[str]) -> bool:
     return bool(asked) and not asked & stems(" ".join(cited))
 
 
-_ISO_MONTH = re.compile(r"\b(?:19|20)\d\d-(\d\d)-\d\d")
-_MONTH_ABBR = "jan feb mar apr may jun jul aug sep oct nov dec".split()
+_ISO_MONTH = re.compile(rf"\b{YEAR}-(\d\d)-\d\d")
 
 
 def _periods(text: str) -> set[str]:
@@ -380,8 +375,8 @@ def _periods(text: str) -> set[str]:
     out: a question gives them as attributes ("founded in 2015") more often than as the
     period asked about."""
     # "may" is a verb far more often than a month; an ISO date's 05 is not ambiguous.
-    found = {fold(t)[:3] for t in _tokens(text) if fold(t) in _MONTHS and fold(t) != "may"}
-    found |= {_MONTH_ABBR[int(m) - 1] for m in _ISO_MONTH.findall(text) if 1 <= int(m) <= 12}
+    found = {fold(t)[:3] for t in _tokens(text) if fold(t) in MONTH_WORDS and fold(t) != "may"}
+    found |= {MONTH_STEMS[int(m) - 1] for m in _ISO_MONTH.findall(text) if 1 <= int(m) <= 12}
     return found
 
 

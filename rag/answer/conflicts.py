@@ -20,8 +20,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.answer.citations import CheckedAnswer, citation_for, strip_markers
+from rag.answer.citations import CheckedAnswer, citation_for
 from rag.retrieval.text import STOPWORDS, fold, stems
+from rag.text.vocabulary import MARKER, MONTH_STEM, is_year, strip_markers
 from rag.types import Passage
 
 _QUANTITY_Q = re.compile(
@@ -44,8 +45,7 @@ _QUANTITY = re.compile(
     r"|\b(?P<vague>(?:tens|hundreds) of thousands|dozens|hundreds|thousands|millions)(?= of\b)",
     re.I,
 )
-_DAY_OF_MONTH = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b")
-_FOOTNOTE = re.compile(r"\[\d+\]")
+_DAY_OF_MONTH = re.compile(rf"\b(?:{MONTH_STEM})[a-z]*\b")
 _MAX_RATIO = 10.0  # reports of one count differ by less than an order of magnitude
 _MAX_EXTRA = 2  # figures added to one answer
 _CONTEXT_WORDS = 6
@@ -62,7 +62,9 @@ class Figure:
 
 def figures(text: str) -> list[Figure]:
     """The quantities ``text`` states; years and list numbers ("7. Labor ...") are not counts."""
-    text = _FOOTNOTE.sub("", text)
+    # "[1]" and "[1, 2]" are no counts. The marker alone goes, the space before it stays, so the
+    # characters read around a figure ("Dec. 24") are where they were.
+    text = MARKER.sub("", text)
     out = []
     for m in _QUANTITY.finditer(text):
         if m.group("vague"):
@@ -93,7 +95,7 @@ def figures(text: str) -> list[Figure]:
 def _is_year_or_label(raw: str, m: re.Match, text: str) -> bool:
     if m.group("scale") or m.group("pct") or m.group("money"):
         return False
-    if re.fullmatch(r"(1[89]|20)\d\d", raw):
+    if is_year(m.group("num")):  # as written: "1,900 migrants" is a count
         return True
     near = fold(text[max(0, m.start() - 6) : m.start()] + " " + text[m.end() : m.end() + 6])
     if _DAY_OF_MONTH.search(near) and len(raw) <= 2:

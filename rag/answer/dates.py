@@ -15,18 +15,18 @@ import re
 from collections.abc import Mapping
 
 from rag.answer.citations import CheckedAnswer
+from rag.text.vocabulary import MARKER, MONTH_STEM
 from rag.types import ArticleMeta, Passage
 
 _WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
 _DAY = r"\b(?P<day>monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|tomorrow)\b"
 # "Wednesday, Dec. 27" is resolved already.
-_RELATIVE = re.compile(_DAY + r"(?!,?\s+(?:\d{1,2}\b|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))", re.I)
+_RELATIVE = re.compile(_DAY + rf"(?!,?\s+(?:\d{{1,2}}\b|{MONTH_STEM}))", re.I)
 _LAST_NEXT = re.compile(r"\b(?P<which>last|next|this|coming)\s+" + _DAY, re.I)
 # Where the cited sentence looks ahead, its weekday is the next one; else the last one.
 _FUTURE = re.compile(
     r"\b(will|shall|to (?:travel|meet|visit|hold)|next|coming|upcoming|plans? to|expected to)\b", re.I
 )
-_MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 
 
 def resolve(day: str, published: dt.date, ahead: bool) -> dt.date:
@@ -72,7 +72,7 @@ def with_dates(
     by_n = {p.n: p for p in passages}
     out, last = [], 0
     for m in _RELATIVE.finditer(checked.text):
-        cite = _MARKER.search(checked.text, m.end())
+        cite = MARKER.search(checked.text, m.end())
         passage = by_n.get(int(cite.group(1).split(",")[0])) if cite else None
         published = _published(passage, articles) if passage else None
         if passage is None or published is None or m.group("day").lower() not in passage.text.lower():

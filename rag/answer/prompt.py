@@ -3,7 +3,7 @@ it once per process and reuses it from its cache on every later question."""
 
 from __future__ import annotations
 
-from rag.answer.citations import strip_markers
+from rag.text.vocabulary import strip_markers
 from rag.types import REFUSAL_TEXT, Passage, Turn
 
 _ROLE = (

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from rag.answer.checks import CONFIDENCE, GROUNDING, Candidate, Verdict, run_checks
-from rag.answer.citations import CheckedAnswer, check_answer, strip_markers
+from rag.answer.citations import CheckedAnswer, check_answer
 from rag.answer.claims import Known, adds_nothing, also_known, named, vocabulary
 from rag.answer.confidence import Calibrator
 from rag.answer.conflicts import other_figures
@@ -27,6 +27,7 @@ from rag.answer.dates import with_dates
 from rag.answer.features import Features, Idf, features, log_prob
 from rag.answer.lists import more_items
 from rag.retrieval.attribution import OutletIndex, source_mentions
+from rag.text.vocabulary import strip_markers
 from rag.types import ArticleMeta, Attempt, Passage, Retry
 
 

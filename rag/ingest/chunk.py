@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from rag.ingest.text import MappedText
+from rag.text.vocabulary import MONTH_ABBREVIATIONS
 from rag.types import Chunk, Sentence
 
 _ABBREV = {
@@ -22,18 +23,7 @@ _ABBREV = {
     "no",
     "vs",
     "etc",
-    "jan",
-    "feb",
-    "mar",
-    "apr",
-    "jun",
-    "jul",
-    "aug",
-    "sep",
-    "sept",
-    "oct",
-    "nov",
-    "dec",
+    *MONTH_ABBREVIATIONS,  # "Dec. 27"
     "inc",
     "corp",
     "co",

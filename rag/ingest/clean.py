@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from rag.ingest.text import MappedText
+from rag.text.vocabulary import MONTH_STEM, MONTH_STEMS
 
 _BOILERPLATE = re.compile(
     r"^(skip to (main )?content|back to top( button)?|related( articles| posts| stories)?|"
@@ -31,8 +32,7 @@ _BYLINE = re.compile(r"^\s*[Bb]y\s+([A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+){0,3})\s*$"
 # an outlet name may hold " | " itself ("Cnbc | World Business News Leader").
 _PIPE_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$")
 _SOURCE = re.compile(r"^\s*(?:source|outlet|publisher)\s*:\s*(.{2,60}?)\s*$", re.I)
-_MONTHS = "jan feb mar apr may jun jul aug sep oct nov dec".split()
-_MONTH_RE = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_MONTH_RE = rf"({MONTH_STEM})[a-z]*\.?"  # group: the three letters "Dec.", "December" start with
 _DATE_TEXT = re.compile(rf"\b{_MONTH_RE}\s+(\d{{1,2}}),?\s+(\d{{4}})\b", re.I)
 _DATE_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _DATE_PREFIX = re.compile(r"^\s*(?:date|published|updated)\s*:?\s*(\d{4}-\d{2}-\d{2})\s*", re.I)
@@ -66,7 +66,7 @@ def parse_date(text: str) -> str:
         return m.group(0)
     m = _DATE_TEXT.search(text)
     if m:
-        month = _MONTHS.index(m.group(1).lower()[:3]) + 1
+        month = MONTH_STEMS.index(m.group(1).lower()) + 1
         return f"{int(m.group(3)):04d}-{month:02d}-{int(m.group(2)):02d}"
     return ""
 

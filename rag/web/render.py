@@ -15,10 +15,10 @@ from rag.answer.corroboration import corroborate, reported_by
 from rag.errors import BadArticle
 from rag.ingest.reader import read_text
 from rag.ingest.text import MappedText
+from rag.text.vocabulary import MARKER
 from rag.types import Answer, ArticleMeta, Citation, Passage
 
 _CONTEXT_CHARS = 700  # paragraph text kept on each side of a quote, at most
-_MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 
 
 def _norm(text: str) -> str:
@@ -152,7 +152,7 @@ def _sentences_html(answer: Answer) -> str:
 
 
 def _markers(html: str) -> str:
-    return _MARKER.sub(r'<span class="rag-cite">[\1]</span>', html)
+    return MARKER.sub(r'<span class="rag-cite">[\1]</span>', html)
 
 
 def _source_card(c: Citation, articles: dict[str, ArticleMeta], max_bytes: int) -> str:

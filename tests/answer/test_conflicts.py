@@ -24,6 +24,9 @@ def test_figures_read_scales_vague_counts_and_what_is_counted():
 def test_years_days_of_month_list_numbers_and_footnotes_are_not_counts():
     text = "7. Talks on Dec. 27, 2023 covered 242,000 migrants[1]."
     assert [f.value for f in figures(text)] == [242000.0]
+    # Every marker form goes, not just "[1]"; a year has no thousands comma: "2,000 miles" is a count.
+    text = "Both sides signed [1, 2]. The border is about 2,000 miles long [1][3]."
+    assert [f.text for f in figures(text)] == ["2,000 miles"]
 
 
 FISCAL = _passages(

@@ -153,6 +153,7 @@ def test_aggregate_figures():
     [
         ("", "relevance gate"),  # no model call at all
         ("I could not find that in the articles.", "model"),
+        ("The passages did not contain the figure.", "model"),  # the citation check abstains on it too
         ("There were 2.4 million crossings [1].", "citation check"),
     ],
 )
