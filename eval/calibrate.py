@@ -116,12 +116,13 @@ def fold_of(row: Row, repeat: int) -> int:
     return int(hashlib.sha256(f"{repeat}/{row['id']}".encode()).hexdigest(), 16) % FOLDS
 
 
-def held_out_scores(
-    corpora: list[Corpus], names: tuple[str, ...], c: float, repeat: int = 0
-) -> dict[str, list[tuple[float, Row]]]:
+Scored = dict[str, list[tuple[float, Row]]]  # each corpus's candidates with a held-out score
+
+
+def held_out_scores(corpora: list[Corpus], names: tuple[str, ...], c: float, repeat: int = 0) -> Scored:
     """Each corpus's candidates, scored by fits that did not see their question."""
     every = [(corpus.name, r) for corpus in corpora for r in corpus.candidates]
-    out: dict[str, list[tuple[float, Row]]] = {corpus.name: [] for corpus in corpora}
+    out: Scored = {corpus.name: [] for corpus in corpora}
     for k in range(FOLDS):
         scorer = _scorer(fit_model([r for _, r in every if fold_of(r, repeat) != k], names, c))
         for n, r in every:
@@ -144,9 +145,6 @@ class _Curve:
         """The figures of the answers at or above ``t`` (None: nothing is shown)."""
         i = bisect.bisect_left(self.thresholds, t)
         return self.points[i] if i < len(self.points) else None
-
-
-Scored = dict[str, list[tuple[float, Row]]]  # each corpus's candidates with a held-out score
 
 
 def operating_points(corpora: list[Corpus], repeats: list[Scored]) -> list[dict[str, float]]:
