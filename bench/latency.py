@@ -28,14 +28,13 @@ def is_answer_call(call: Call) -> bool:
 def ask_timed(service, q: Question, options=None) -> tuple[Answer, float, float]:  # noqa: ANN001
     """(answer, seconds to the first streamed text, seconds in all) as a user would see them."""
     t0 = time.perf_counter()
-    first, result = None, None
-    for event in service.stream(q.question, q.history or None, options):
-        if isinstance(event, Answer):
-            result = event
-        elif first is None:
+    first = None
+    stream = service.stream(q.question, q.history or None, options)
+    for _ in stream:
+        if first is None:
             first = time.perf_counter() - t0
+    result = stream.answer
     total = time.perf_counter() - t0
-    assert result is not None
     return result, (first if first is not None else total), total
 
 

@@ -39,6 +39,7 @@ from eval.runner import (
 )
 from eval.scoring import aggregate
 from rag.errors import RagError
+from rag.service import AskOptions
 from rag.types import Passage, Support
 
 Sentences = dict[str, list[Support]]  # doc id -> its sentences, with their place in the article
@@ -78,20 +79,19 @@ def run(rag, items: list[GoldItem], out: Path, progress: bool = True) -> tuple[l
     """Every item answered with its missing facts added, each row written to ``out`` as it
     completes; returns the rows and how many questions got a passage added."""
     sentences = article_sentences(rag.store)
-    select, current, helped = rag.service.select, {}, set()
+    helped: set[str] = set()
 
-    def perfect(question: str, hits, opts):  # noqa: ANN001, ANN202 - RagService.select's own
-        passages = select(question, hits, opts)
-        more = with_gold_facts(passages, current["item"], sentences)
-        if len(more) > len(passages):
-            helped.add(current["item"].id)
-        return more
+    def options(item: GoldItem) -> AskOptions:
+        def perfect(passages: list[Passage]) -> list[Passage]:
+            more = with_gold_facts(passages, item, sentences)
+            if len(more) > len(passages):
+                helped.add(item.id)
+            return more
 
-    # An instance attribute shadows the method for this process only; the service's own
-    # retrieval and selection still run first, so only the missing facts differ.
-    rag.service.select = perfect
-    sink = out / "predictions.jsonl"
-    rows = run_items(rag, items, progress, "Ceiling", sink, before=lambda item: current.update(item=item))
+        # The service's own retrieval and selection run first, so only the missing facts differ.
+        return AskOptions(more_passages=perfect)
+
+    rows = run_items(rag, items, progress, "Ceiling", out / "predictions.jsonl", options=options)
     return rows, len(helped)
 
 

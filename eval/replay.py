@@ -34,8 +34,8 @@ from eval.runner import (
 )
 from eval.scoring import Row, aggregate, score_row
 from rag.answer.prompt import is_brief
-from rag.service import Settled
-from rag.types import Attempt, Passage, Support
+from rag.answer.review import ReviewRequest
+from rag.types import Attempt, Passage, Support, TextStream
 
 
 def passages_of(row: Row) -> list[Passage]:
@@ -77,7 +77,7 @@ def replay_row(service, row: Row) -> Row:  # noqa: ANN001 - rag.service.RagServi
         return next(replies, None)
         yield  # a generator, as the service's drafts are
 
-    done = _drain(service.settle(question, passages_of(row), draft))
+    done = TextStream(service.settle(ReviewRequest(question, passages_of(row), draft))).result
     review, shown = done.review, done.shown
     checked = review.shown
     row.update(tokens=shown.tokens, token_probs=shown.token_probs)
@@ -100,15 +100,6 @@ def replay_row(service, row: Row) -> Row:  # noqa: ANN001 - rag.service.RagServi
         unsupported=checked.unsupported,
     )
     return score_row(row)
-
-
-def _drain(events: Generator[str, None, Settled]) -> Settled:
-    """The return value of a generator, its yields discarded."""
-    while True:
-        try:
-            next(events)
-        except StopIteration as stop:
-            return stop.value
 
 
 def replay(run_dir: Path, out: Path, corpus: Path | None, overrides: dict[str, str]) -> dict[str, Any]:

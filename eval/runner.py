@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -27,6 +27,9 @@ from eval.gold import GoldItem
 from eval.scoring import Row, aggregate, score_row
 from rag.errors import IndexMissing, ModelUnavailable, RagError
 from rag.settings import Settings
+
+if TYPE_CHECKING:
+    from rag.service import AskOptions
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -101,7 +104,7 @@ def _same(a: Settings, b: Settings, keys: tuple[str, ...]) -> bool:
     return all(getattr(a, k) == getattr(b, k) for k in keys)
 
 
-def predict(rag, item: GoldItem) -> Row:  # noqa: ANN001 - rag.factory.Rag
+def predict(rag, item: GoldItem, options: AskOptions | None = None) -> Row:  # noqa: ANN001 - rag.factory.Rag
     """Ask one gold question; a per-question failure is recorded in the row, not raised."""
     row: Row = {
         "id": item.id,
@@ -116,7 +119,7 @@ def predict(rag, item: GoldItem) -> Row:  # noqa: ANN001 - rag.factory.Rag
     }
     started = time.perf_counter()
     try:
-        result = rag.service.ask(item.question, row["history"])
+        result = rag.service.ask(item.question, row["history"], options)
     except (IndexMissing, ModelUnavailable):
         raise  # nothing else can succeed either
     except RagError as err:
@@ -228,11 +231,11 @@ def run_items(
     progress: bool = True,
     label: str = "Evaluating",
     sink: Path | None = None,
-    before: Callable[[GoldItem], None] | None = None,
+    options: Callable[[GoldItem], AskOptions] | None = None,
 ) -> list[Row]:
     """Answer every item; each row is also appended to ``sink`` as it completes, so an
-    interrupted run keeps what it measured. ``before`` is told each item just before it is
-    asked (``eval.ceiling`` gives that question's gold facts to its passage selection)."""
+    interrupted run keeps what it measured. ``options`` gives an item's request options
+    (``eval.ceiling`` gives each question's gold facts to its passage selection)."""
     from tqdm import tqdm
 
     rows: list[Row] = []
@@ -240,9 +243,7 @@ def run_items(
         fh = stack.enter_context(sink.open("w", encoding="utf-8")) if sink else None
         bar = stack.enter_context(tqdm(items, desc=label, unit="q", disable=not progress))
         for item in bar:
-            if before:
-                before(item)
-            rows.append(predict(rag, item))
+            rows.append(predict(rag, item, options(item) if options else None))
             if fh:
                 fh.write(json.dumps(rows[-1], ensure_ascii=False) + "\n")
                 fh.flush()

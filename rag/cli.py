@@ -14,7 +14,7 @@ from rag.answer.corroboration import reported_by
 from rag.errors import RagError
 from rag.retrieval.filters import Filters
 from rag.settings import Settings
-from rag.types import Answer, Turn
+from rag.types import Answer, AnswerStream, Turn
 
 if TYPE_CHECKING:  # rag.service loads the answering stack; `python -m rag settings` needs none of it
     from rag.service import AskOptions, RagService
@@ -122,19 +122,17 @@ def _ask(service: RagService, question: str, options: AskOptions, as_json: bool)
     return 0
 
 
-def _print_stream(events) -> Answer:  # noqa: ANN001
+def _print_stream(stream: AnswerStream) -> Answer:
     """Print the checked answer; on a terminal, the model's unchecked draft streams first, dimmed.
 
     The draft is what the model wrote before the checks: it may be withheld or repaired,
     so it is never the last word on screen.
     """
-    result, draft = None, sys.stdout.isatty()
-    for event in events:
-        if isinstance(event, Answer):
-            result = event
-        elif draft:
-            print(f"\033[2m{event}\033[0m", end="", flush=True)
-    assert result is not None
+    draft = sys.stdout.isatty()
+    for piece in stream:
+        if draft:
+            print(f"\033[2m{piece}\033[0m", end="", flush=True)
+    result = stream.answer
     if draft:
         print()
     print(result.answer)

@@ -19,18 +19,25 @@ from rag.answer.confidence import Calibrator
 from rag.answer.corroboration import corroborate
 from rag.answer.followup import needs_rewrite, rewrite
 from rag.answer.prompt import answer_messages, is_brief, verify_messages
-from rag.answer.review import Review, Reviewer, retry_reason, take_second
+from rag.answer.review import Review, Reviewer, ReviewRequest, retry_reason, take_second
 from rag.components.llm import LLM, Usage
 from rag.errors import BadQuestion, IndexMissing
 from rag.retrieval.context import ContextSelector, best_score
 from rag.retrieval.filters import Filters, allowed_docs
 from rag.retrieval.retriever import Retriever, Snapshot
 from rag.settings import Settings
-from rag.types import ABSTAIN_TEXT, Answer, Attempt, Citation, Hit, Passage, Retry, Timings, Turn
-
-# One reply of the model under the brief (True) or plain instructions, streamed as it is
-# written; None where there is none (a replayed run that never asked twice).
-Drafter = Callable[[bool], Generator[str, None, "Attempt | None"]]
+from rag.types import (
+    ABSTAIN_TEXT,
+    Answer,
+    AnswerStream,
+    Attempt,
+    Citation,
+    Hit,
+    Passage,
+    Retry,
+    Timings,
+    Turn,
+)
 
 
 @dataclass
@@ -63,6 +70,9 @@ class AskOptions:
     context_tokens: int | None = None
     # Outlets, dates or articles the answer may come from; retrieval searches only inside them.
     filters: Filters | None = None
+    # Passages added after selection, for a diagnostic (eval.ceiling adds the gold facts the
+    # selection missed); the service's own retrieval and selection run first, unchanged.
+    more_passages: Callable[[list[Passage]], list[Passage]] | None = None
 
 
 def clean_question(question: object, max_chars: int) -> str:
@@ -105,16 +115,17 @@ class RagService:
         self.calibrator = calibrator
 
     def ask(self, question: str, history: list | None = None, options: AskOptions | None = None) -> Answer:
-        for event in self.stream(question, history, options):
-            if isinstance(event, Answer):
-                return event
-        raise RuntimeError("stream ended without an answer")  # pragma: no cover
+        return self.stream(question, history, options).answer
 
     def stream(
         self, question: str, history: list | None = None, options: AskOptions | None = None
-    ) -> Iterator[str | Answer]:
-        """Yield answer text as it is generated, then the checked :class:`Answer`."""
-        opts = options or AskOptions()
+    ) -> AnswerStream:
+        """The answer text as it is generated; ``.answer`` is the checked :class:`Answer`.
+
+        Nothing runs until it is iterated (or its answer read): a bad question raises then."""
+        return AnswerStream(self._answer(question, history, options or AskOptions()))
+
+    def _answer(self, question: str, history: list | None, opts: AskOptions) -> Generator[str, None, Answer]:
         started = time.perf_counter()
         question = clean_question(question, self.settings.max_question_chars)
         turns = clean_history(history)
@@ -148,7 +159,7 @@ class RagService:
             result.evidence = evidence(passages, self.settings.evidence_passages)
             corroborate(result.evidence, self.snapshot.articles)
         timings.total_s = time.perf_counter() - started
-        yield result
+        return result
 
     def allowed(self, filters: Filters | None = None) -> frozenset[str] | None:
         """The article ids ``filters`` keeps (None: all); raises if there are none to search."""
@@ -177,7 +188,8 @@ class RagService:
                 budget_tokens=opts.context_tokens or selector.budget_tokens,
                 max_passages=opts.max_passages or selector.max_passages,
             )
-        return selector.select(question, hits, self.snapshot.bm25.weight)
+        passages = selector.select(question, hits, self.snapshot.bm25.weight)
+        return opts.more_passages(passages) if opts.more_passages else passages
 
     def reviewer(self) -> Reviewer:
         """The answer review, bound to the library as it is now (its vocabulary and IDF)."""
@@ -198,27 +210,29 @@ class RagService:
             outlets=self.snapshot.outlets,
         )
 
-    def review(self, question: str, passages: list[Passage], attempt: Attempt) -> Review:
+    def review(self, request: ReviewRequest, attempt: Attempt) -> Review:
         """The model-free review of one reply (also replayed by ``python -m eval.replay``);
         ``attempt`` gets its verdict."""
-        done = self.reviewer().review(question, passages, attempt)
+        done = self.reviewer().review(request, attempt)
         attempt.withheld_by, attempt.confidence = done.withheld_by, done.confidence
         attempt.flags = [v.name for v in done.verdicts]
         return done
 
-    def settle(self, question: str, passages: list[Passage], draft: Drafter) -> Generator[str, None, Settled]:
-        """Ask (through ``draft``), review, and ask once more under the other instructions when
-        :func:`retry_reason` says so. ``eval.replay`` passes a ``draft`` that returns the
-        recorded replies, so a replayed run decides exactly as the service does."""
+    def settle(self, request: ReviewRequest) -> Generator[str, None, Settled]:
+        """Ask (through ``request.draft``), review, and ask once more under the other
+        instructions when :func:`retry_reason` says so. ``eval.replay`` passes a ``draft``
+        that returns the recorded replies, so a replayed run decides exactly as the service does."""
+        question, draft = request.question, request.draft
+        assert draft is not None, "settle asks for replies: the request needs a draft"
         brief = is_brief(question, self.settings.brief_answer_words)
         first = yield from draft(brief)
-        done = Settled(self.review(question, passages, first), [first], first)
+        done = Settled(self.review(request, first), [first], first)
         reason = retry_reason(first.raw_answer, question, done.review, self.settings.min_confidence)
         if reason and self.settings.retry_answers:
             yield "\n\n"  # the second draft streams after the first; the checked answer replaces both
             second = yield from draft(not brief)
             if second is not None:
-                again = self.review(question, passages, second)
+                again = self.review(request, second)
                 done.attempts.append(second)
                 done.retry = reason
                 if take_second(reason, first.raw_answer, second.raw_answer, again, question):
@@ -243,7 +257,7 @@ class RagService:
                 first_top=[(t, round(p, 4)) for t, p in usage.first_top],
             )
 
-        done = yield from self.settle(question, passages, draft)
+        done = yield from self.settle(ReviewRequest(question, passages, draft))
         review, shown = done.review, done.shown
         result.attempts, result.retry = done.attempts, done.retry
         result.raw_answer, result.withheld_by = shown.raw_answer, review.withheld_by

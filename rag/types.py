@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Generator, Iterator
+from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -233,3 +234,51 @@ class Answer(BaseModel):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     timings: Timings = Field(default_factory=Timings)
+
+
+R = TypeVar("R")
+
+
+class TextStream(Generic[R]):
+    """Text as it is written, then a result: iterate for the pieces, read ``result`` after.
+
+    One object instead of a stream of ``str | result`` that every consumer would branch on
+    (simonw/llm's ``Response``). Reading ``result`` early drains the rest of the text.
+    ``close`` stops the writer (a generator's ``finally`` runs: a gate frees its slot).
+    """
+
+    def __init__(self, pieces: Generator[str, None, R]) -> None:
+        self._pieces = pieces
+        self._done = False
+        self._result: R | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        if self._done:
+            raise StopIteration
+        try:
+            return next(self._pieces)
+        except StopIteration as stop:
+            self._done, self._result = True, stop.value
+            raise StopIteration from None
+
+    @property
+    def result(self) -> R:
+        for _ in self:
+            pass
+        if self._result is None:  # closed before the writer returned
+            raise RuntimeError("the stream was closed before it finished")
+        return self._result
+
+    def close(self) -> None:
+        self._pieces.close()
+
+
+class AnswerStream(TextStream[Answer]):
+    """A streamed answer: the model's unchecked text as it is written, then the checked answer."""
+
+    @property
+    def answer(self) -> Answer:
+        return self.result

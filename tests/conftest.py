@@ -62,6 +62,13 @@ def _show_every_checked_answer(request, monkeypatch):
         monkeypatch.setenv("RAG_ANSWER_THRESHOLD", "0")
 
 
+def rebuilt(rag: Rag, llm=None, **settings) -> Rag:  # noqa: ANN001 - an LLM
+    """A new pipeline over ``rag``'s index with ``settings`` changed and, if given, another
+    generator; it shares ``rag``'s loaded models. Nothing of ``rag`` is patched."""
+    changed = rag.settings.model_copy(update=settings)
+    return build(changed, llm=llm or rag.service.llm, embedder=rag.ingestor.embedder)
+
+
 @contextlib.contextmanager
 def every_checked_answer(rag: Rag):
     """Show every answer that grounding and the vetoes let through, whatever its confidence.

@@ -42,12 +42,18 @@ def test_ingest_missing_folder_is_a_clear_error(tmp_path):
 
 def test_ask_prints_the_checked_answer_not_the_models_draft(capsys):
     from rag import cli
-    from rag.types import Answer
+    from rag.types import Answer, AnswerStream
 
     withheld = Answer(
         question="q", standalone_question="q", answer="I could not find that in the articles.", abstained=True
     )
-    cli._print_stream(iter(["The official ", "said it [1]."] + [withheld]))
+
+    def draft():  # noqa: ANN202 - the model's draft, then the checked answer
+        yield "The official "
+        yield "said it [1]."
+        return withheld
+
+    cli._print_stream(AnswerStream(draft()))
     out = capsys.readouterr().out
     assert out.splitlines()[0] == "I could not find that in the articles."
     assert "The official" not in out  # not a terminal: no draft at all

@@ -10,6 +10,7 @@ from rag.factory import build
 from rag.retrieval.filters import Filters
 from rag.service import AskOptions
 from rag.types import ABSTAIN_TEXT, Answer
+from tests.conftest import rebuilt
 from tests.fakes import HashEmbedder, ScriptedLLM, cite_source_with
 
 
@@ -33,9 +34,11 @@ def test_answer_cites_an_article_that_states_the_fact(rag):
 
 
 def test_stream_yields_text_then_the_same_result(rag):
-    events = list(rag.service.stream("How many migrants did CBP detain in November?"))
-    assert all(isinstance(e, str) for e in events[:-1]) and isinstance(events[-1], Answer)
-    assert "".join(events[:-1]).strip().startswith(events[-1].answer.split(" [")[0][:20])
+    stream = rag.service.stream("How many migrants did CBP detain in November?")
+    pieces = list(stream)
+    assert pieces and all(isinstance(p, str) for p in pieces) and isinstance(stream.answer, Answer)
+    assert "".join(pieces).strip().startswith(stream.answer.answer.split(" [")[0][:20])
+    assert stream.answer.citations and stream.answer is stream.answer  # read once drained, not asked again
 
 
 def test_unanswerable_question_abstains(rag):
@@ -70,7 +73,7 @@ def test_followup_is_rewritten_before_retrieval(rag):
             else cite_source_with("242,000")(m)
         )
     )
-    rag.service.llm = llm
+    rag = rebuilt(rag, llm)
     history = [
         {"role": "user", "content": "Who detained migrants at the border?"},
         {"role": "assistant", "content": "CBP did [1]."},
@@ -92,8 +95,7 @@ def _judging(verdict: str):
 
 @pytest.mark.parametrize(("verdict", "shown"), [("Yes.", True), ("No, it does not.", False)])
 def test_model_check_decides_whether_a_grounded_answer_is_shown(rag, verdict, shown):
-    rag.service.llm = _judging(verdict)
-    rag.service.settings = rag.settings.model_copy(update={"verify_answers": True})
+    rag = rebuilt(rag, _judging(verdict), verify_answers=True)
     result = rag.service.ask("How many migrants did CBP detain on the Mexican border in November?")
     assert result.abstained is not shown
     assert result.verified == (1.0 if shown else 0.0)
@@ -106,8 +108,7 @@ def test_model_check_decides_whether_a_grounded_answer_is_shown(rag, verdict, sh
 
 
 def test_model_check_can_be_switched_off(rag):
-    rag.service.llm = _judging("No.")
-    rag.service.settings = rag.settings.model_copy(update={"verify_answers": False})
+    rag = rebuilt(rag, _judging("No."), verify_answers=False)
     result = rag.service.ask("How many migrants did CBP detain on the Mexican border in November?")
     assert not result.abstained and result.verified is None
     assert len(rag.service.llm.prompts) == 1
@@ -117,8 +118,7 @@ def _confidences(rag, reply, *sureness):
     """The calibrated confidence of ``reply`` written at each of these token probabilities."""
     out = []
     for sure in sureness:
-        rag.service.llm = ScriptedLLM(reply, sureness=sure)
-        out.append(rag.service.ask(CBP_Q).confidence)
+        out.append(rebuilt(rag, ScriptedLLM(reply, sureness=sure)).service.ask(CBP_Q).confidence)
     return out
 
 
@@ -126,15 +126,12 @@ def test_the_calibrated_confidence_withholds_an_answer_the_model_wrote_hesitantl
     reply = cite_source_with("242,000")
     hesitant, sure = _confidences(rag, reply, 0.05, 0.95)
     assert 0 < hesitant < sure < 1  # the packaged calibration weighs the model's own certainty
-    settings = rag.settings.model_copy(
-        update={"answer_threshold": (hesitant + sure) / 2, "retry_answers": False}
-    )
+    threshold = (hesitant + sure) / 2
     for sureness, shown in ((0.95, True), (0.05, False)):
-        rag.service.llm = ScriptedLLM(reply, sureness=sureness)
-        rag.service.settings = settings
-        result = rag.service.ask(CBP_Q)
+        llm = ScriptedLLM(reply, sureness=sureness)
+        result = rebuilt(rag, llm, answer_threshold=threshold, retry_answers=False).service.ask(CBP_Q)
         assert result.abstained is not shown and result.withheld_by == (None if shown else "confidence")
-        assert result.threshold == settings.answer_threshold and "242,000" in result.candidate
+        assert result.threshold == threshold and "242,000" in result.candidate
         # Which token the model was unsure of is reported with the answer, and what was weighed.
         assert "".join(result.tokens) == result.raw_answer and len(result.tokens) == len(result.token_probs)
         assert result.features["min token logprob"] == pytest.approx(math.log(sureness))
@@ -144,8 +141,7 @@ def test_the_calibrated_confidence_withholds_an_answer_the_model_wrote_hesitantl
 
 
 def test_a_backend_without_token_probabilities_says_so_and_is_scored_without_them(rag):
-    rag.service.llm = ScriptedLLM(cite_source_with("242,000"))
-    result = rag.service.ask(CBP_Q)
+    result = rebuilt(rag, ScriptedLLM(cite_source_with("242,000"))).service.ask(CBP_Q)
     assert result.confidence is not None and result.features["min token logprob"] is None
     assert "min token logprob" in result.missing_signals
 
@@ -165,17 +161,17 @@ def _by_instructions(plain: str | None, brief: str | None):
 
 
 def test_a_reply_that_restates_the_question_is_asked_again_under_the_other_instructions(rag):
-    rag.service.llm = ScriptedLLM(
-        _by_instructions("CBP detained migrants on the Mexican border in November [1].", None)
-    )
-    events = list(rag.service.stream(CBP_Q))
-    result = events[-1]
+    restating = _by_instructions("CBP detained migrants on the Mexican border in November [1].", None)
+    rag = rebuilt(rag, ScriptedLLM(restating))
+    stream = rag.service.stream(CBP_Q)
+    pieces = list(stream)
+    result = stream.answer
     assert not result.abstained and "242,000" in result.answer and result.withheld_by is None
     assert result.retry == "restated"
     assert [(a.brief, a.withheld_by) for a in result.attempts] == [(False, "answer kind"), (True, None)]
     assert result.raw_answer == result.attempts[1].raw_answer
     # Both drafts stream; the checked answer is the last word.
-    assert "".join(events[:-1]).startswith("CBP detained") and "242,000" in "".join(events[:-1])
+    assert "".join(pieces).startswith("CBP detained") and "242,000" in "".join(pieces)
     first, second = rag.service.llm.prompts
     assert (first[0]["content"], second[0]["content"]) == (SYSTEM, BRIEF_SYSTEM) and first[1] == second[1]
     assert result.prompt_tokens == sum(len(m["content"].split()) for p in (first, second) for m in p)
@@ -185,11 +181,8 @@ def test_a_reply_that_restates_the_question_is_asked_again_under_the_other_instr
 def test_an_unsure_answer_is_shown_only_if_the_second_reply_agrees_and_passes(rag, second_sureness, shown):
     low, high = _confidences(rag, _by_instructions(None, None), 0.1, 0.9)
     sure = lambda m: second_sureness if m[0]["content"] == BRIEF_SYSTEM else 0.1  # noqa: E731
-    rag.service.llm = ScriptedLLM(_by_instructions(None, None), sureness=sure)
-    rag.service.settings = rag.settings.model_copy(
-        update={"min_confidence": 0.5, "answer_threshold": (low + high) / 2}
-    )
-    result = rag.service.ask(CBP_Q)
+    llm = ScriptedLLM(_by_instructions(None, None), sureness=sure)
+    result = rebuilt(rag, llm, min_confidence=0.5, answer_threshold=(low + high) / 2).service.ask(CBP_Q)
     assert result.retry == "unsure" and len(result.attempts) == 2
     assert result.attempts[0].withheld_by == "confidence"
     assert result.abstained is not shown
@@ -198,10 +191,8 @@ def test_an_unsure_answer_is_shown_only_if_the_second_reply_agrees_and_passes(ra
 
 
 def test_asking_again_can_be_switched_off(rag):
-    rag.service.llm = ScriptedLLM(
-        _by_instructions("CBP detained migrants on the Mexican border in November [1].", None)
-    )
-    rag.service.settings = rag.settings.model_copy(update={"retry_answers": False})
+    restating = _by_instructions("CBP detained migrants on the Mexican border in November [1].", None)
+    rag = rebuilt(rag, ScriptedLLM(restating), retry_answers=False)
     result = rag.service.ask(CBP_Q)
     assert result.abstained and result.retry is None and len(result.attempts) == 1
     assert len(rag.service.llm.prompts) == 1
@@ -230,7 +221,7 @@ def test_a_filtered_question_gets_its_full_budget_from_the_allowed_articles(rag)
 
 
 def test_a_date_filter_keeps_the_answer_to_articles_of_those_days(rag):
-    rag.service.llm = ScriptedLLM(cite_source_with("agreement"))
+    rag = rebuilt(rag, ScriptedLLM(cite_source_with("agreement")))
     opts = AskOptions(filters=Filters(since="2023-12-29"))
     result = rag.service.ask("What agreement was reached about the border crossings?", options=opts)
     assert result.retrieved == ["004_3f19723b59c844a4"]
@@ -259,7 +250,7 @@ GESTION = "000_28062022011ac162"  # the one seed whose outlet is known ("Source:
 
 def test_an_answer_from_another_outlet_than_the_one_named_is_withheld(rag):
     # Only 003 gives a yearly count of crossings; Gestion gives November's detentions.
-    rag.service.llm = ScriptedLLM(cite_source_with("2.4 million"))
+    rag = rebuilt(rag, ScriptedLLM(cite_source_with("2.4 million")))
     result = rag.service.ask(
         "According to Gestion, how many border crossings were there in the previous year?"
     )

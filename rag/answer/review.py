@@ -15,7 +15,7 @@ a finished run's recorded replies, so a change is measured on every corpus in se
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 
 from rag.answer.checks import CONFIDENCE, GROUNDING, Candidate, Verdict, run_checks
@@ -29,6 +29,21 @@ from rag.answer.lists import more_items
 from rag.retrieval.attribution import OutletIndex, source_mentions
 from rag.text.vocabulary import strip_markers
 from rag.types import ArticleMeta, Attempt, Passage, Retry
+
+# One reply of the model under the brief (True) or plain instructions, streamed as it is
+# written; None where there is none (a replayed run that never asked twice).
+Drafter = Callable[[bool], Generator[str, None, "Attempt | None"]]
+
+
+@dataclass
+class ReviewRequest:
+    """What one question's replies are reviewed against, in one object (as LlamaIndex's
+    ``QueryBundle``): the question the passages were found for, the passages the model
+    read, and where its replies come from (the model, or a finished run's records)."""
+
+    question: str
+    passages: list[Passage]
+    draft: Drafter | None = None  # None: replies are given to ``review`` one by one
 
 
 @dataclass
@@ -60,7 +75,8 @@ class Reviewer:
     articles: Mapping[str, ArticleMeta] = field(default_factory=dict)
     outlets: OutletIndex | None = None
 
-    def review(self, question: str, passages: list[Passage], attempt: Attempt) -> Review:
+    def review(self, request: ReviewRequest, attempt: Attempt) -> Review:
+        question, passages = request.question, request.passages
         known = self.known
         sources = source_mentions(question, self.outlets)
         if sources:  # "According to Gestion, ...": the outlet is the cited article's, not a word of its text

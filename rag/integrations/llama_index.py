@@ -25,7 +25,7 @@ from pydantic import ConfigDict, Field
 
 from rag.service import AskOptions, RagService, clean_question
 from rag.settings import Settings
-from rag.types import Answer, ArticleMeta, Chunk, Citation, Passage
+from rag.types import Answer, AnswerStream, ArticleMeta, Chunk, Citation, Passage
 
 Unit = Literal["sentence", "chunk"]
 # Offsets and id lists mean nothing to a model or an embedder; title, outlet and date do.
@@ -137,29 +137,26 @@ class NewsQueryEngine(CustomQueryEngine):
     history: list = Field(default_factory=list, description="Earlier turns, for follow-up questions.")
 
     def custom_query(self, query_str: str) -> Response | StreamingResponse:
-        events = self.service.stream(query_str, self.history)
+        stream = self.service.stream(query_str, self.history)
         if self.streaming:
-            return self._streaming(events)
-        answer = next(e for e in events if isinstance(e, Answer))
+            return self._streaming(stream)
+        answer = stream.answer
         return Response(
             response=answer.answer,
             source_nodes=_sources(answer, self.service.snapshot.articles),
             metadata=_metadata(answer),
         )
 
-    def _streaming(self, events: Any) -> StreamingResponse:
+    def _streaming(self, stream: AnswerStream) -> StreamingResponse:
         # LlamaIndex reads source_nodes and metadata off the response object; both are filled
         # in place when the stream reaches the checked answer, so a caller sees them after draining.
         nodes: list[NodeWithScore] = []
         metadata: dict[str, Any] = {}
 
         def pieces() -> Any:
-            for event in events:
-                if isinstance(event, Answer):
-                    nodes.extend(_sources(event, self.service.snapshot.articles))
-                    metadata.update(_metadata(event))
-                else:
-                    yield event
+            yield from stream
+            nodes.extend(_sources(stream.answer, self.service.snapshot.articles))
+            metadata.update(_metadata(stream.answer))
 
         return StreamingResponse(response_gen=pieces(), source_nodes=nodes, metadata=metadata)
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 
 from rag.service import AskOptions, RagService
-from rag.types import Answer
+from rag.types import Answer, AnswerStream
 
 
 class Busy(Exception):
@@ -50,7 +50,7 @@ class Gate:
         question: str,
         history: list | None = None,
         options: AskOptions | None = None,
-    ) -> Iterator[str | Answer]:
+    ) -> AnswerStream:
         """``service.stream`` behind the gate, already started.
 
         It is started here so that a refusal (:class:`Busy`) or a bad question
@@ -61,9 +61,9 @@ class Gate:
             if self._inside >= self.capacity:
                 raise Busy(self.retry_after(), self._inside - 1)
             self._inside += 1
-        events = self._run(service.stream(question, history, options))
-        next(events)
-        return events
+        pieces = self._run(service.stream(question, history, options))
+        next(pieces)
+        return AnswerStream(pieces)
 
     def ask(
         self,
@@ -72,22 +72,21 @@ class Gate:
         history: list | None = None,
         options: AskOptions | None = None,
     ) -> Answer:
-        for event in self.stream(service, question, history, options):
-            if isinstance(event, Answer):
-                return event
-        raise RuntimeError("stream ended without an answer")  # pragma: no cover
+        return self.stream(service, question, history, options).answer
 
-    def _run(self, events: Iterator[str | Answer]) -> Iterator[str | Answer]:
+    def _run(self, stream: AnswerStream) -> Generator[str | None, None, Answer]:
         served_from = None
         try:
-            first = next(events)
+            first = next(stream, None)
             # The first piece comes once the model is ours, so queueing time is not counted below.
             served_from = time.perf_counter()
-            yield None  # primed: the first event is ready, errors so far have been raised
-            yield first
-            yield from events
+            yield None  # primed: the first piece is ready, errors so far have been raised
+            if first is not None:
+                yield first
+            yield from stream
+            return stream.answer
         finally:
-            events.close()
+            stream.close()
             with self._lock:
                 self._inside -= 1
                 if served_from is not None:

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from rag.errors import RagError
 from rag.retrieval.filters import Filters
 from rag.service import AskOptions
-from rag.types import Answer, Turn
+from rag.types import Answer, AnswerStream, Turn
 from rag.web.deps import ApiError, require_key, web_of
 
 MODEL_ID = "newsrag"
@@ -95,11 +95,11 @@ def chat_completions(body: ChatRequest, request: Request):  # noqa: ANN201 - JSO
     web = web_of(request)
     question, history = split_messages(body.messages)
     # Started before responding, so a refusal or a bad question is a proper 4xx/503, not a broken stream.
-    events = web.gate.stream(web.rag.service, question, history, AskOptions(filters=body.filters))
+    stream = web.gate.stream(web.rag.service, question, history, AskOptions(filters=body.filters))
     head = {"id": f"chatcmpl-{uuid.uuid4().hex[:24]}", "created": int(time.time()), "model": body.model}
     if body.stream:
-        return StreamingResponse(_sse(events, head), media_type="text/event-stream")
-    answer = next(e for e in events if isinstance(e, Answer))
+        return StreamingResponse(_sse(stream, head), media_type="text/event-stream")
+    answer = stream.answer
     message = {"role": "assistant", "content": answer.answer}
     return {
         **head,
@@ -110,7 +110,7 @@ def chat_completions(body: ChatRequest, request: Request):  # noqa: ANN201 - JSO
     }
 
 
-def _sse(events: Iterator, head: dict) -> Iterator[str]:
+def _sse(stream: AnswerStream, head: dict) -> Iterator[str]:
     def chunk(delta: dict, finish: str | None = None, **more: object) -> str:
         choice = {"index": 0, "delta": delta, "finish_reason": finish}
         payload = {**head, "object": "chat.completion.chunk", "choices": [choice], **more}
@@ -118,13 +118,11 @@ def _sse(events: Iterator, head: dict) -> Iterator[str]:
 
     try:
         yield chunk({"role": "assistant", "content": ""})
-        for event in events:
-            if isinstance(event, Answer):
-                yield chunk({}, "stop", usage=_usage(event), **extras(event))
-            else:
-                yield chunk({"content": event})
+        for piece in stream:
+            yield chunk({"content": piece})
+        yield chunk({}, "stop", usage=_usage(stream.answer), **extras(stream.answer))
     except RagError as err:  # headers are sent: the error travels as a last event
         yield f"data: {json.dumps({'error': str(err)})}\n\n"
     finally:
-        events.close()
+        stream.close()
     yield "data: [DONE]\n\n"

@@ -115,15 +115,15 @@ class ChatUI:
             # Inside the try: a malformed date in the filter row is a message in the chat.
             filters = Filters(sources=sources, since=since, until=until, articles=articles)
             options = AskOptions(max_passages=int(max_passages), top_k=int(top_k), filters=filters)
-            for event in self.web.gate.stream(self.web.rag.service, question, turns, options):
-                if isinstance(event, Answer):
-                    html = self._final(event, show_passages)
-                    answered = {"role": "assistant", "content": event.answer}
-                    turns = [*turns, {"role": "user", "content": question}, answered]
-                else:
-                    text += event
-                    html = render.streaming_html(text)
+            stream = self.web.gate.stream(self.web.rag.service, question, turns, options)
+            for piece in stream:
+                text += piece
+                html = render.streaming_html(text)
                 yield show(html), turns, show(html), ""
+            html = self._final(stream.answer, show_passages)
+            answered = {"role": "assistant", "content": stream.answer.answer}
+            turns = [*turns, {"role": "user", "content": question}, answered]
+            yield show(html), turns, show(html), ""
         except (RagError, Busy) as err:  # a message for the user, shown where the answer would be
             html = render.notice_html(str(err), "error")
             yield show(html), turns, show(html), ""

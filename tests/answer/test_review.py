@@ -4,7 +4,7 @@ calibration whose one weighed signal is the question's coverage by the cited pas
 import pytest
 
 from rag.answer.confidence import Calibrator, Model, OperatingPoint
-from rag.answer.review import Review, Reviewer, retry_reason, take_second
+from rag.answer.review import Review, Reviewer, ReviewRequest, retry_reason, take_second
 from rag.retrieval.attribution import outlet_index
 from rag.types import ArticleMeta, Attempt, Passage, Support
 
@@ -47,7 +47,7 @@ def _reviewer(**kw) -> Reviewer:
 
 
 def _review(raw: str, question: str = QUESTION, passages=PASSAGES, **kw) -> Review:
-    return _reviewer(**kw).review(question, passages, Attempt(raw_answer=raw, brief=False))
+    return _reviewer(**kw).review(ReviewRequest(question, passages), Attempt(raw_answer=raw, brief=False))
 
 
 def test_a_candidate_that_covers_the_question_is_shown_with_its_confidence():
@@ -124,7 +124,7 @@ def _sure(raw: str, p: float) -> Attempt:
 )
 def test_only_a_restating_or_an_unsure_withheld_reply_is_asked_again(raw, p, reason):
     attempt = _sure(raw, p)
-    review = _reviewer().review(QUESTION, PASSAGES, attempt)
+    review = _reviewer().review(ReviewRequest(QUESTION, PASSAGES), attempt)
     assert retry_reason(raw, QUESTION, review, min_prob=0.2) == reason
 
 

@@ -172,7 +172,7 @@ def test_an_interrupted_run_keeps_the_rows_it_measured(tmp_path):
     from eval.runner import run_items
     from rag.types import Answer
 
-    def ask(question, history):
+    def ask(question, history, options=None):
         if question == "second":
             raise KeyboardInterrupt
         return Answer(question=question, standalone_question=question, answer="242,000 [1].", abstained=False)

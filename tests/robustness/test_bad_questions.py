@@ -13,7 +13,7 @@ import pytest
 
 from rag.errors import BadQuestion
 from rag.types import ABSTAIN_TEXT
-from tests.conftest import ROOT
+from tests.conftest import ROOT, rebuilt
 from tests.fakes import ScriptedLLM, cite_source_with
 from tests.robustness.conftest import chunk_counts
 
@@ -64,7 +64,7 @@ def test_a_100000_character_question_is_refused_before_any_work(fake_rag):
     ids=["nul", "escape", "del", "c1", "surrogate", "surrogates"],
 )
 def test_control_characters_and_lone_surrogates_are_removed_and_the_question_answered(fake_rag, noise):
-    fake_rag.service.llm = _strict_llm()
+    fake_rag = rebuilt(fake_rag, _strict_llm())
     question = f"How many{noise} migrants did CBP detain on the Mexican border in November?{noise}"
     result = fake_rag.service.ask(question)
     assert "242,000" in result.answer and result.citations
@@ -83,7 +83,7 @@ def test_chat_template_tokens_in_a_question_are_removed(fake_rag):
 
 
 def test_history_with_unencodable_text_is_cleaned(fake_rag):
-    fake_rag.service.llm = _strict_llm()
+    fake_rag = rebuilt(fake_rag, _strict_llm())
     history = [
         {"role": "user", "content": "Who detained migrants\ud800 at the border?\x00"},
         {"role": "assistant", "content": "CBP\udfff did [1]."},
