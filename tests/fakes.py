@@ -20,9 +20,11 @@ class HashEmbedder(Embedder):
 
     def __init__(self) -> None:
         self.calls = 0
+        self.seen: list[list[str]] = []  # the texts of each call, in order
 
     def embed(self, texts: list[str]) -> np.ndarray:
         self.calls += 1
+        self.seen.append(list(texts))
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for i, text in enumerate(texts):
             for word in content_words(text):
