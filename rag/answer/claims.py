@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from rag.retrieval.text import STOPWORDS, content_words, fold, stem, stems
 from rag.text.vocabulary import MARKER, MONTH_STEMS, MONTH_WORDS, YEAR, is_year
+from rag.text.words import STOPWORDS, content_words, fold, stem, stems
 
 # Is this word form (folded, stemmed) one the corpus uses? (BM25's vocabulary, in the service.)
 Known = Callable[[str], bool]

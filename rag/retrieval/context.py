@@ -19,7 +19,7 @@ import numpy as np
 
 from rag.components.embedder import Embedder
 from rag.ingest.clean import parse_byline
-from rag.retrieval.text import jaccard, stems
+from rag.text.words import jaccard, stems
 from rag.types import Chunk, Hit, Passage, Sentence, Support
 
 
