@@ -6,6 +6,7 @@ import re
 
 from rag.ingest.text import MappedText
 from rag.text.sentences import split_sentences
+from rag.text.vocabulary import CONTROL_TOKEN
 from rag.types import Chunk, Sentence
 
 # Text that speaks to a language model rather than to readers: "ignore the previous
@@ -14,7 +15,7 @@ from rag.types import Chunk, Sentence
 _TO_THE_MODEL = re.compile(
     r"\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+)?(?:of\s+)?(?:the\s+|my\s+|these\s+)?"
     r"(?:previous|prior|above|earlier|preceding|system|original|your)\s+(?:instructions|prompts?|rules)\b"
-    r"|<\|[^|<>\s]{1,40}\|>",
+    rf"|{CONTROL_TOKEN}",
     re.IGNORECASE,
 )
 

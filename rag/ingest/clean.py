@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from rag.ingest.text import MappedText
 from rag.text.sentences import parse_byline
-from rag.text.vocabulary import MONTH_STEM, MONTH_STEMS
+from rag.text.vocabulary import ISO_DATE, MONTH_STEM, MONTH_STEMS
 
 _BOILERPLATE = re.compile(
     r"^(skip to (main )?content|back to top( button)?|related( articles| posts| stories)?|"
@@ -30,8 +30,8 @@ _BULLET = re.compile(r"^\s*([•\-*–]|\d{1,2}[.)])\s+")
 _SOURCE = re.compile(r"^\s*(?:source|outlet|publisher)\s*:\s*(.{2,60}?)\s*$", re.I)
 _MONTH_RE = rf"({MONTH_STEM})[a-z]*\.?"  # group: the three letters "Dec.", "December" start with
 _DATE_TEXT = re.compile(rf"\b{_MONTH_RE}\s+(\d{{1,2}}),?\s+(\d{{4}})\b", re.I)
-_DATE_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-_DATE_PREFIX = re.compile(r"^\s*(?:date|published|updated)\s*:?\s*(\d{4}-\d{2}-\d{2})\s*", re.I)
+_DATE_ISO = re.compile(rf"\b{ISO_DATE}\b")
+_DATE_PREFIX = re.compile(rf"^\s*(?:date|published|updated)\s*:?\s*({ISO_DATE})\s*", re.I)
 _WEEKDAY_LINE = re.compile(
     r"^\s*(mon|tues|wednes|thurs|fri|satur|sun)day,?\s+" + _MONTH_RE + r"\s+\d{1,2}(,?\s+\d{4})?\s*$",
     re.I,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from rag.text.vocabulary import MONTH_ABBREVIATIONS
+from rag.text.vocabulary import ISO_DATE, MONTH_ABBREVIATIONS
 from rag.types import Sentence
 
 _ABBREV = {
@@ -138,7 +138,7 @@ _BYLINE = re.compile(r"^\s*[Bb]y\s+([A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+){0,3})\s*$"
 # "By Name | Outlet | 2023-12-24T15:00:00+00:00" or "Outlet | 2023-10-20": the pipe
 # line that feeds and aggregators write. Only a trailing ISO date makes it metadata;
 # an outlet name may hold " | " itself ("Cnbc | World Business News Leader").
-_PIPE_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$")
+_PIPE_DATE = re.compile(rf"^({ISO_DATE})(?:[T ][\d:.]+(?:Z|[+-]\d{{2}}:?\d{{2}})?)?$")
 
 
 def parse_byline(line: str) -> tuple[str, str, str] | None:
