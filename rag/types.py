@@ -52,10 +52,11 @@ class ArticleMeta(BaseModel):
     source: str = ""
     author: str = ""
     sha256: str = Field("", description="SHA-256 of the article file's bytes.")
-    parser: int = Field(
+    parser: str | int = Field(
         0,
-        description="Version of the parsing rules (cleaning, chunking, sentence context) that made the "
-        "chunks; 0 for articles indexed before it was recorded.",
+        description="Fingerprint of the parsing code (cleaning, chunking, sentence context) that made "
+        "the chunks (rag.ingest.reader.parser_version); an int from versions that numbered it by hand, "
+        "0 for articles indexed before it was recorded. Either differs from today's: re-indexed.",
     )
     n_chunks: int = 0
 
@@ -65,7 +66,9 @@ class ArticleMeta(BaseModel):
 
         A change to either re-indexes the article. The parser comes first so that the
         16-character record ids (``record_id``) of two parses never collide: the old
-        version's chunks stay readable until the new manifest record replaces them.
+        version's chunks stay readable until the new manifest record replaces them. (The
+        8-digit parser fingerprint leaves 6 digits of the hash there: two edits of one file
+        share them once in 16 million.)
         """
         return f"p{self.parser}:{self.sha256}" if self.parser else self.sha256
 
