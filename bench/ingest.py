@@ -41,7 +41,7 @@ def run(work: Path, n_synthetic: int = 60) -> dict[str, Any]:
     rag = build(settings, embedder=embedder)
     with Clock() as whole:
         report = rag.ingestor.ingest_path(corpus)
-    from rag.retrieval.context import with_antecedents
+    from rag.text.sentences import with_antecedents
 
     chunks = [chunk for chunk, _ in rag.store.iter_chunks()]
     texts = [chunk.text for chunk in chunks]

@@ -25,7 +25,8 @@ from pydantic import ValidationError
 from eval import plots, report
 from eval.gold import GoldItem
 from eval.scoring import Row, aggregate, score_row
-from rag.errors import IndexMissing, ModelUnavailable, RagError
+from rag.answer.checks import disabled_checks
+from rag.errors import BadSetting, IndexMissing, ModelUnavailable, RagError
 from rag.settings import Settings
 
 if TYPE_CHECKING:
@@ -63,10 +64,14 @@ def parse_overrides(pairs: list[str]) -> dict[str, str]:
 
 def make_settings(overrides: dict[str, str]) -> Settings:
     try:
-        return Settings(**overrides)
+        settings = Settings(**overrides)
+        disabled_checks(settings.disabled_checks)  # --disable 'of topic': refused before any run
     except ValidationError as err:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors())
         raise EvalError(f"invalid setting: {problems}") from None
+    except BadSetting as err:
+        raise EvalError(str(err)) from None
+    return settings
 
 
 def eval_index_dir(settings: Settings, corpus: Path) -> Path:

@@ -180,9 +180,9 @@ def _chat(service: RagService, options: AskOptions) -> int:
 def checks_table(settings: Settings) -> str:
     """Every answer check (name, veto or signal, what it tests), then each confidence model."""
     from rag.answer import confidence
-    from rag.answer.checks import CHECKS
+    from rag.answer.checks import CHECKS, disabled_checks
 
-    off = set(settings.disabled_checks)
+    off = disabled_checks(settings.disabled_checks)
     rows = ["| check | kind | tests |", "| --- | --- | --- |"]
     for c in CHECKS:
         kind = "off" if c.name in off else ("veto" if c.veto else "signal")

@@ -17,5 +17,9 @@ class IndexMissing(RagError):
     """No articles have been ingested yet."""
 
 
+class BadSetting(RagError):
+    """A setting's value is well-formed but names nothing that exists (a misspelt check)."""
+
+
 class ModelUnavailable(RagError):
     """The generator or embedder cannot be loaded."""

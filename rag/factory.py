@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rag.answer import confidence
+from rag.answer.checks import disabled_checks
 from rag.components.embedder import LastQuestionCache, SentenceTransformerEmbedder
 from rag.components.llm import LLM, open_llm
 from rag.components.store import VectorStore, open_store
@@ -39,6 +40,7 @@ class Rag:
 def build(settings: Settings | None = None, llm: LLM | None = None, embedder=None) -> Rag:  # noqa: ANN001
     """Wire the product. ``llm``/``embedder`` replace the real ones (tests use fakes)."""
     settings = settings or Settings()
+    disabled_checks(settings.disabled_checks)  # refused at start-up, before anything is opened
     store = open_store(settings)
     embedder = embedder or SentenceTransformerEmbedder(settings.embedding_model, settings.embed_batch_size)
     remove_pickles(settings.data_dir / "bm25")  # an older version's BM25 cache: deleted unread

@@ -26,6 +26,7 @@ from rag.retrieval.context import ContextSelector, best_score
 from rag.retrieval.filters import Filters, allowed_docs
 from rag.retrieval.retriever import Retriever, Snapshot
 from rag.settings import Settings
+from rag.text.vocabulary import CONTROL_TOKEN
 from rag.types import (
     ABSTAIN_TEXT,
     Answer,
@@ -54,7 +55,7 @@ _CONTROL = dict.fromkeys(c for c in range(32) if chr(c) not in "\n\t")
 # DEL, C1 controls and lone surrogates too: JSON can carry "\ud800", which no model can encode.
 _CONTROL.update(dict.fromkeys([*range(0x7F, 0xA0), *range(0xD800, 0xE000)]))
 # Chat-template control tokens (<|im_start|> ...): llama.cpp would read them as real ones.
-_SPECIAL = re.compile(r"<\|[^|<>\s]{1,40}\|>")
+_SPECIAL = re.compile(CONTROL_TOKEN)
 
 
 def _plain(text: str) -> str:

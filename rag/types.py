@@ -53,10 +53,11 @@ class ArticleMeta(BaseModel):
     source: str = ""
     author: str = ""
     sha256: str = Field("", description="SHA-256 of the article file's bytes.")
-    parser: int = Field(
+    parser: str | int = Field(
         0,
-        description="Version of the parsing rules (cleaning, chunking, sentence context) that made the "
-        "chunks; 0 for articles indexed before it was recorded.",
+        description="Fingerprint of the parsing code (cleaning, chunking, sentence context) that made "
+        "the chunks (rag.ingest.reader.parser_version); an int from versions that numbered it by hand, "
+        "0 for articles indexed before it was recorded. Either differs from today's: re-indexed.",
     )
     n_chunks: int = 0
 
@@ -64,9 +65,10 @@ class ArticleMeta(BaseModel):
     def version(self) -> str:
         """What names this article's indexed chunks: the file's hash and the rules that parsed it.
 
-        A change to either re-indexes the article. The parser comes first so that the
-        16-character record ids (``record_id``) of two parses never collide: the old
-        version's chunks stay readable until the new manifest record replaces them.
+        A change to either re-indexes the article. The parser comes first so that the record
+        ids of two parses (``record_id``: 24 characters of this) never collide: the old
+        version's chunks stay readable until the new manifest record replaces them. The 14
+        hex digits of the hash left there keep two edits of one file apart.
         """
         return f"p{self.parser}:{self.sha256}" if self.parser else self.sha256
 

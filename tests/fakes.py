@@ -10,7 +10,7 @@ import numpy as np
 
 from rag.components.embedder import Embedder
 from rag.components.llm import LLM, Message, Usage
-from rag.retrieval.text import content_words
+from rag.text.words import content_words
 
 
 class HashEmbedder(Embedder):

@@ -13,7 +13,7 @@ removing it changes.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import ClassVar
@@ -28,6 +28,7 @@ from rag.answer.claims import (
     only_qualifiers,
     other_period,
 )
+from rag.errors import BadSetting
 from rag.retrieval.attribution import OutletIndex, articles_of, source_mentions
 from rag.text.vocabulary import strip_markers
 from rag.types import ArticleMeta, Attempt, Passage
@@ -181,6 +182,20 @@ CHECKS: tuple[Check, ...] = (
 CHECK_NAMES: tuple[str, ...] = tuple(c.name for c in CHECKS)
 # Every name ``withheld_by`` can hold.
 WITHHELD_BY: tuple[str, ...] = (GROUNDING, *CHECK_NAMES, CONFIDENCE, MODEL_CHECK)
+
+
+def disabled_checks(names: Iterable[str]) -> frozenset[str]:
+    """The checks ``names`` switches off (RAG_DISABLED_CHECKS); a name of no check is refused.
+
+    A misspelt name would otherwise leave the check on without a word.
+    """
+    unknown = [n for n in names if n not in CHECK_NAMES]
+    if unknown:
+        raise BadSetting(
+            f"invalid setting: RAG_DISABLED_CHECKS: no check named {', '.join(map(repr, unknown))}; "
+            f"the checks: {', '.join(CHECK_NAMES)}"
+        )
+    return frozenset(names)
 
 
 def run_checks(candidate: Candidate, disabled: frozenset[str] = frozenset()) -> list[Verdict]:

@@ -14,9 +14,9 @@ import re
 from dataclasses import dataclass
 
 from rag.answer.claims import Known, also_known, new_claims, ungrounded, vocabulary
-from rag.ingest.chunk import split_sentences
-from rag.retrieval.text import STOPWORDS, stem, words
+from rag.text.sentences import split_sentences
 from rag.text.vocabulary import MARKER_PATTERN, SPACED_MARKER, is_refusal, marker_numbers, strip_markers
+from rag.text.words import STOPWORDS, stem, words
 from rag.types import ABSTAIN_TEXT, Citation, Passage, SentenceCheck
 
 

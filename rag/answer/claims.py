@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from rag.retrieval.text import STOPWORDS, content_words, fold, stem, stems
-from rag.text.vocabulary import MARKER, MONTH_STEMS, MONTH_WORDS, YEAR, is_year
+from rag.text.vocabulary import ISO_DATE, MARKER, MONTH_STEMS, MONTH_WORDS, YEAR, is_year
+from rag.text.words import STOPWORDS, content_words, fold, stem, stems
 
 # Is this word form (folded, stemmed) one the corpus uses? (BM25's vocabulary, in the service.)
 Known = Callable[[str], bool]
@@ -367,7 +367,8 @@ def off_topic(question: str, cited: list[str]) -> bool:
     return bool(asked) and not asked & stems(" ".join(cited))
 
 
-_ISO_MONTH = re.compile(rf"\b{YEAR}-(\d\d)-\d\d")
+# An ISO date whose year is a year (1500-2099); its month is read from characters 5-6.
+_ISO_DATE = re.compile(rf"\b(?={YEAR}-){ISO_DATE}")
 
 
 def _periods(text: str) -> set[str]:
@@ -376,7 +377,7 @@ def _periods(text: str) -> set[str]:
     period asked about."""
     # "may" is a verb far more often than a month; an ISO date's 05 is not ambiguous.
     found = {fold(t)[:3] for t in _tokens(text) if fold(t) in MONTH_WORDS and fold(t) != "may"}
-    found |= {MONTH_STEMS[int(m) - 1] for m in _ISO_MONTH.findall(text) if 1 <= int(m) <= 12}
+    found |= {MONTH_STEMS[int(d[5:7]) - 1] for d in _ISO_DATE.findall(text) if 1 <= int(d[5:7]) <= 12}
     return found
 
 

@@ -21,8 +21,8 @@ import re
 from dataclasses import dataclass
 
 from rag.answer.citations import CheckedAnswer, citation_for
-from rag.retrieval.text import STOPWORDS, fold, stems
 from rag.text.vocabulary import MARKER, MONTH_STEM, is_year, strip_markers
+from rag.text.words import STOPWORDS, fold, stems
 from rag.types import Passage
 
 _QUANTITY_Q = re.compile(

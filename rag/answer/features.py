@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 
 from rag.answer.checks import Candidate
 from rag.answer.claims import new_claims
-from rag.retrieval.text import stems
+from rag.text.words import stems
 from rag.types import REFUSAL_TEXT
 
 Idf = Callable[[str], float]  # a stem's IDF in the library; unseen stems weigh the most

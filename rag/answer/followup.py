@@ -11,7 +11,7 @@ import re
 
 from rag.answer.prompt import rewrite_messages
 from rag.components.llm import LLM
-from rag.retrieval.text import content_words, words
+from rag.text.words import content_words, words
 from rag.types import Turn
 
 _REFERRING = frozenset(

@@ -20,7 +20,7 @@ import re
 
 from rag.answer.citations import CheckedAnswer, citation_for
 from rag.answer.claims import BRACKETED, claims, has_kind, vocabulary
-from rag.retrieval.text import stems
+from rag.text.words import stems
 from rag.types import Passage
 
 # A plural noun right after "which"/"what" (one modifier allowed: "Which US officials").

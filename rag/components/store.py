@@ -212,7 +212,7 @@ class VectorStore:
 
 def record_id(chunk: Chunk, sha: str) -> str:
     """The chunk's id in Chroma and in the lexical index: versions of an article never collide."""
-    return f"{chunk.id}::{sha[:16]}"
+    return f"{chunk.id}::{sha[:24]}"
 
 
 def _chunk_meta(chunk: Chunk, sha: str) -> dict:

@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass, field
 
 from rag.ingest.text import MappedText
-from rag.text.vocabulary import MONTH_STEM, MONTH_STEMS
+from rag.text.sentences import parse_byline
+from rag.text.vocabulary import ISO_DATE, MONTH_STEM, MONTH_STEMS
 
 _BOILERPLATE = re.compile(
     r"^(skip to (main )?content|back to top( button)?|related( articles| posts| stories)?|"
@@ -26,16 +27,11 @@ _BOILERPLATE = re.compile(
 # Lines after these headings are teasers for other articles, not this one.
 _TEASER_HEADING = re.compile(r"^(keep reading|read more|read also|see also|more on this)\s*:?$", re.I)
 _BULLET = re.compile(r"^\s*([•\-*–]|\d{1,2}[.)])\s+")
-_BYLINE = re.compile(r"^\s*[Bb]y\s+([A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+){0,3})\s*$")
-# "By Name | Outlet | 2023-12-24T15:00:00+00:00" or "Outlet | 2023-10-20": the pipe
-# line that feeds and aggregators write. Only a trailing ISO date makes it metadata;
-# an outlet name may hold " | " itself ("Cnbc | World Business News Leader").
-_PIPE_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$")
 _SOURCE = re.compile(r"^\s*(?:source|outlet|publisher)\s*:\s*(.{2,60}?)\s*$", re.I)
 _MONTH_RE = rf"({MONTH_STEM})[a-z]*\.?"  # group: the three letters "Dec.", "December" start with
 _DATE_TEXT = re.compile(rf"\b{_MONTH_RE}\s+(\d{{1,2}}),?\s+(\d{{4}})\b", re.I)
-_DATE_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-_DATE_PREFIX = re.compile(r"^\s*(?:date|published|updated)\s*:?\s*(\d{4}-\d{2}-\d{2})\s*", re.I)
+_DATE_ISO = re.compile(rf"\b{ISO_DATE}\b")
+_DATE_PREFIX = re.compile(rf"^\s*(?:date|published|updated)\s*:?\s*({ISO_DATE})\s*", re.I)
 _WEEKDAY_LINE = re.compile(
     r"^\s*(mon|tues|wednes|thurs|fri|satur|sun)day,?\s+" + _MONTH_RE + r"\s+\d{1,2}(,?\s+\d{4})?\s*$",
     re.I,
@@ -145,21 +141,6 @@ def clean(mapped: MappedText) -> CleanResult:
     if not result.title and kept:
         result.title = _fallback_title(kept[0].text)
     return result
-
-
-def parse_byline(line: str) -> tuple[str, str, str] | None:
-    """(author, outlet, YYYY-MM-DD) from a byline line, '' where it gives none; None if not one."""
-    if m := _BYLINE.match(line):
-        return m.group(1), "", ""
-    parts = [p.strip() for p in line.split(" | ")]
-    date = _PIPE_DATE.match(parts[-1]) if len(parts) >= 2 else None
-    if date is None:
-        return None
-    author = parts[0][3:].strip() if parts[0][:3].lower() == "by " else ""
-    outlet = " | ".join(parts[1:-1] if author else parts[:-1])
-    if len(outlet) > 80 or len(author) > 120:
-        return None  # a sentence that happens to end in a date, not a byline
-    return author, outlet, date.group(1)
 
 
 def _byline(line: str, result: CleanResult) -> bool:

@@ -29,9 +29,9 @@ from rag.ingest.reader import (
     parse_file,
     safe_id,
 )
-from rag.retrieval.context import with_antecedents
 from rag.retrieval.retriever import Snapshot
 from rag.settings import Settings
+from rag.text.sentences import with_antecedents
 from rag.types import ArticleMeta
 
 log = logging.getLogger(__name__)

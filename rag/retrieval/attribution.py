@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from rag.retrieval.filters import outlet_key
-from rag.retrieval.text import unaccent
+from rag.text.words import unaccent
 from rag.types import ArticleMeta
 
 # The words before a source: "reported by", "according to", "articles from", "featured in".

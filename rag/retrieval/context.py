@@ -18,8 +18,8 @@ from typing import Protocol
 import numpy as np
 
 from rag.components.embedder import Embedder
-from rag.ingest.clean import parse_byline
-from rag.retrieval.text import jaccard, stems
+from rag.text.sentences import with_antecedents, with_bylines
+from rag.text.words import jaccard, stems
 from rag.types import Chunk, Hit, Passage, Sentence, Support
 
 
@@ -172,25 +172,6 @@ class ContextSelector:
         return passages
 
 
-_PRONOUN_START = re.compile(r"^[\"'“‘(]*(he|she|they|it|his|her|their|its|this|these|those|we)\b", re.I)
-
-
-def with_antecedents(sentences: list[Sentence]) -> list[Sentence]:
-    """Each sentence, where one opening with a pronoun ("They said ...") carries the one before.
-
-    Alone, such a sentence names nobody, so neither the model nor the claim check
-    could tell whom it is about. One that closes a quotation opened in the sentence before
-    ("... the poor,” he said, according to Telemundo.") carries it too: the splitter cuts
-    quotes at their full stops, which parts a statement from who made it.
-    """
-    out = []
-    for prev, sent in zip([None, *sentences], sentences):
-        if prev is not None and (_PRONOUN_START.match(sent.text) or _closes_quote(prev.text, sent.text)):
-            sent = Sentence(text=f"{prev.text} {sent.text}", start=prev.start, end=sent.end)
-        out.append(sent)
-    return out
-
-
 # Questions about who wrote or published an article: their answer is a byline.
 _BYLINE_Q = re.compile(
     r"\bwho (wrote|authored|penned)\b|\bauthor(s|ed)?\b|\bwritten by\b|\bbyline\b|"
@@ -198,28 +179,6 @@ _BYLINE_Q = re.compile(
     r"\bwhich (news )?(outlet|newspaper|publication|paper|website|site|magazine)\b",
     re.I,
 )
-
-
-def with_bylines(sentences: list[Sentence]) -> list[Sentence]:
-    """Each headline followed by a byline, extended to quote the byline.
-
-    "Who wrote the article on X?" matches the headline, not the byline under it, and the
-    byline alone ("By Ana Ruiz") says nothing about X. Only such questions get this: for
-    others the headline-and-byline passage took the place of facts, and on multihop-dev,
-    whose questions name outlets, the model answered from the wrong article's headline.
-    """
-    out = list(sentences)
-    is_byline = [parse_byline(s.text) is not None for s in sentences]  # once per sentence
-    for i, (sent, nxt) in enumerate(zip(sentences, sentences[1:])):
-        if is_byline[i + 1] and not is_byline[i]:
-            out[i] = Sentence(text=f"{sent.text} {nxt.text}", start=sent.start, end=nxt.end)
-    return out
-
-
-def _closes_quote(prev: str, sent: str) -> bool:
-    opened = prev.count("“") > prev.count("”") or prev.count('"') % 2 == 1
-    closes = sent.count("”") > sent.count("“") or sent.count('"') % 2 == 1
-    return opened and closes
 
 
 def _overlap(a: _Candidate, b: _Candidate) -> bool:

@@ -19,10 +19,11 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from rag.errors import BadQuestion
-from rag.retrieval.text import unaccent
+from rag.text.vocabulary import ISO_DATE
+from rag.text.words import unaccent
 from rag.types import ArticleMeta
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATE = re.compile(ISO_DATE)
 
 
 def outlet_key(name: str) -> str:

@@ -2,7 +2,7 @@
 
 Why FTS5: it ships inside Python, answers a query from its on-disk b-trees (nothing is
 loaded at start), ranks with Okapi BM25 (``bm25()``, k1=1.2, b=0.75) and commits in
-transactions. The FTS column holds the stems of ``rag.retrieval.text`` rather than raw
+transactions. The FTS column holds the stems of ``rag.text.words`` rather than raw
 text, so "detained" meets "detain", "242,000" meets "242000" and names match exactly,
 as with the in-memory BM25 this replaces. IDF for the answer checks comes from an
 ``fts5vocab`` table (document frequency per stem).
@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.retrieval import localdb
-from rag.retrieval.text import content_words, stem
+from rag.text.words import content_words, stem
 from rag.types import ArticleMeta, Chunk, Sentence
 
 log = logging.getLogger(__name__)

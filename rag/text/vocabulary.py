@@ -1,4 +1,4 @@
-"""Citation markers, month names, years and refusal phrases, each defined once.
+"""Citation markers, month names, years, ISO dates, control tokens and refusal phrases, each defined once.
 
 Copies of these drifted apart: the figure reader stripped "[1]" but read the 1 and 2
 of "[1, 2]" as counts, and the evaluation missed refusals the citation check saw.
@@ -48,6 +48,16 @@ def is_year(token: str) -> bool:
     """Whether ``token`` is, as written, a year: "1999", "2023"; not "1,999" nor "3000"."""
     return re.fullmatch(YEAR, token) is not None
 
+
+# --- ISO dates ----------------------------------------------------------------------
+# "2023-12-27", as feeds, bylines, metadata and the filters write a day. No group and no
+# anchors: callers capture or anchor it as they need.
+ISO_DATE = r"\d{4}-\d{2}-\d{2}"
+
+# --- chat-template control tokens ---------------------------------------------------
+# "<|im_start|>", "<|eot_id|>": llama.cpp reads them as real tokens, so text from a user
+# or an article must never carry one to the model.
+CONTROL_TOKEN = r"<\|[^|<>\s]{1,40}\|>"
 
 # --- refusals -----------------------------------------------------------------------
 # How a reply says the sources do not answer: the prompt's own words (rag.types.REFUSAL_TEXT,

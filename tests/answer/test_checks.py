@@ -2,9 +2,11 @@
 
 import pytest
 
-from rag.answer.checks import CHECK_NAMES, CHECKS, Candidate, Check, run_checks
+from rag.answer.checks import CHECK_NAMES, CHECKS, Candidate, Check, disabled_checks, run_checks
 from rag.answer.citations import check_answer
+from rag.errors import BadSetting
 from rag.retrieval.attribution import outlet_index
+from rag.settings import Settings
 from rag.types import ArticleMeta, Attempt, Passage, Support
 
 
@@ -72,6 +74,19 @@ def test_a_disabled_check_does_not_run():
     cand = _candidate("In the National Palace [2].", "When were the talks held?")
     assert "answer kind" in [v.name for v in run_checks(cand)]
     assert "answer kind" not in [v.name for v in run_checks(cand, frozenset({"answer kind"}))]
+
+
+def test_a_name_of_no_check_is_refused_with_the_names_there_are(tmp_path):
+    assert disabled_checks(["off topic", "answer kind"]) == frozenset({"off topic", "answer kind"})
+    with pytest.raises(BadSetting, match="no check named 'of topic'; the checks: answer kind, ") as err:
+        disabled_checks(Settings(disabled_checks="off topic, of topic").disabled_checks)
+    assert "RAG_DISABLED_CHECKS" in str(err.value)
+    # The factory refuses it at start-up, before any index is opened.
+    from rag.factory import build
+
+    with pytest.raises(BadSetting, match="of topic"):
+        build(Settings(data_dir=tmp_path / "data", disabled_checks="of topic"))
+    assert not (tmp_path / "data").exists()
 
 
 def test_every_check_has_a_distinct_name_and_its_own_method():

@@ -21,7 +21,7 @@ import re
 
 import pytest
 
-from rag.retrieval.text import fold
+from rag.text.words import fold
 from rag.types import ABSTAIN_TEXT
 
 pytestmark = pytest.mark.e2e

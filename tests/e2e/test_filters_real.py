@@ -3,8 +3,8 @@
 import pytest
 
 from rag.retrieval.filters import Filters
-from rag.retrieval.text import fold
 from rag.service import AskOptions
+from rag.text.words import fold
 from tests.conftest import ask_cli_json
 
 pytestmark = pytest.mark.e2e

@@ -2,7 +2,7 @@
 
 import pytest
 
-from rag.retrieval.text import fold
+from rag.text.words import fold
 from rag.types import ABSTAIN_TEXT
 from tests.conftest import ask_cli_json, every_checked_answer
 

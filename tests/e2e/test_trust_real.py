@@ -10,7 +10,7 @@ import math
 
 import pytest
 
-from rag.retrieval.text import fold
+from rag.text.words import fold
 from rag.types import ABSTAIN_TEXT
 from tests.conftest import every_checked_answer
 

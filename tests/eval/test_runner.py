@@ -10,7 +10,7 @@ import pytest
 
 import rag.factory as factory
 from eval.cli import main
-from eval.runner import EvalError, eval_index_dir, parse_overrides
+from eval.runner import EvalError, eval_index_dir, make_settings, parse_overrides
 from rag.settings import Settings
 from rag.types import ABSTAIN_TEXT
 from tests.conftest import SEEDS
@@ -186,3 +186,9 @@ def test_an_interrupted_run_keeps_the_rows_it_measured(tmp_path):
         run_items(SimpleNamespace(service=SimpleNamespace(ask=ask)), items, progress=False, sink=sink)
     rows = [json.loads(line) for line in sink.read_text().splitlines()]
     assert [r["id"] for r in rows] == ["first"] and rows[0]["fact_recall"] == 1.0
+
+
+def test_a_misspelt_check_to_disable_is_an_eval_error():
+    with pytest.raises(EvalError, match="no check named 'of topic'"):
+        make_settings({"disabled_checks": "of topic"})
+    assert make_settings({"disabled_checks": "off topic"}).disabled_checks == ["off topic"]

@@ -1,6 +1,4 @@
-import pytest
-
-from rag.ingest.clean import clean, parse_byline, parse_date
+from rag.ingest.clean import clean, parse_date
 from rag.ingest.text import MappedText
 
 PAGE = """Skip to content
@@ -42,30 +40,6 @@ def test_parse_date_formats():
     assert parse_date("date 2023-12-29 The immigration") == "2023-12-29"
     assert parse_date("Mexico City, Dec. 27, 2023.") == "2023-12-27"
     assert parse_date("no date here") == ""
-
-
-@pytest.mark.parametrize(
-    ("line", "expected"),
-    [
-        ("By Nicole Clark | Polygon | 2023-12-24T15:00:00+00:00", ("Nicole Clark", "Polygon", "2023-12-24")),
-        ("The Age | 2023-10-20T23:51:34+00:00", ("", "The Age", "2023-10-20")),
-        # An outlet's own name may hold the separator.
-        (
-            "By Ana Ruiz | Cnbc | World Business News | 2023-11-02",
-            ("Ana Ruiz", "Cnbc | World Business News", "2023-11-02"),
-        ),
-        (
-            "By Cade Metz, Karen Weise and Mike Isaac | The New York Times | 2023-11-20T08:00:00Z",
-            ("Cade Metz, Karen Weise and Mike Isaac", "The New York Times", "2023-11-20"),
-        ),
-        ("By Andrea Espinoza", ("Andrea Espinoza", "", "")),
-        # Pipes without a trailing date, and prose that starts with "By": not bylines.
-        ("Arteta reveals Pochettino influence on his career | Poch: He is family", None),
-        ("By the end of 2012, Google and Facebook were angling to acquire the lab.", None),
-    ],
-)
-def test_parse_byline(line, expected):
-    assert parse_byline(line) == expected
 
 
 def test_a_pipe_byline_gives_author_outlet_and_date_and_stays_quotable():

@@ -1,5 +1,6 @@
 """Incremental ingestion into a real Chroma directory (fake embedder)."""
 
+from rag.ingest.reader import parser_version
 from tests.fakes import offline_rag
 
 
@@ -60,7 +61,7 @@ def test_new_parsing_rules_re_index_unchanged_files(settings, seeds_copy, monkey
     rag.ingestor.ingest_path(seeds_copy)
     doc = "001_0a0b291abecde7a8"
     old = rag.store.articles()[doc]
-    monkeypatch.setattr("rag.ingest.reader.PARSER_VERSION", old.parser + 1)
+    monkeypatch.setattr("rag.ingest.reader.parser_version", lambda: "0123abcd")
     report = rag.ingestor.ingest_path(seeds_copy)
     assert len(report.updated) == 5 and report.chunks > 0
     new = rag.store.articles()[doc]
@@ -68,3 +69,17 @@ def test_new_parsing_rules_re_index_unchanged_files(settings, seeds_copy, monkey
     # Only the new parse's chunks are left, and the lexical index follows the manifest.
     assert {sha for c, sha in rag.store.iter_chunks() if c.doc_id == doc} == {new.version}
     assert rag.service.snapshot.refresh().lexical.synced()[doc] == new.version
+
+
+def test_an_index_from_hand_numbered_parsers_is_read_and_re_indexed(settings, seeds_copy):
+    rag = offline_rag(settings)
+    rag.ingestor.ingest_path(seeds_copy)
+    doc = "001_0a0b291abecde7a8"
+    rag.store.put_article(
+        rag.store.articles()[doc].model_copy(update={"parser": 1})
+    )  # as version 1 stored it
+    old = rag.store.articles()[doc]
+    assert old.parser == 1 and old.version == f"p1:{old.sha256}"
+    report = rag.ingestor.ingest_path(seeds_copy)
+    assert doc in report.updated
+    assert rag.store.articles()[doc].parser == parser_version()

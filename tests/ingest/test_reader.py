@@ -1,7 +1,16 @@
 import pytest
 
 from rag.errors import BadArticle
-from rag.ingest.reader import PARSER_VERSION, doc_id_for, list_articles, parse_bytes, parse_file, safe_id
+from rag.ingest.reader import (
+    PARSING_MODULES,
+    doc_id_for,
+    fingerprint,
+    list_articles,
+    parse_bytes,
+    parse_file,
+    parser_version,
+    safe_id,
+)
 from tests.conftest import SEEDS
 
 
@@ -25,7 +34,7 @@ def test_seed_article_metadata_and_quotes():
     raw = (SEEDS / "001_0a0b291abecde7a8.txt").read_text()
     assert article.meta.title == "La Opinion Today: Biden and AMLO will negotiate new immigration measures"
     assert article.meta.author == "Andrea Espinoza"
-    assert article.meta.parser == PARSER_VERSION and article.meta.version.endswith(article.meta.sha256)
+    assert article.meta.parser == parser_version() and article.meta.version.endswith(article.meta.sha256)
     # Recorded and kept: "who wrote it?" needs a sentence to quote.
     byline = next(s for c in article.chunks for s in c.sentences if s.text == "By Andrea Espinoza")
     assert raw[byline.start : byline.end] == byline.text
@@ -66,3 +75,38 @@ def test_the_manifest_stamp_name_is_refused_as_an_article_id():
     for make in (lambda: doc_id_for("news/__manifest_stamp__.txt"), lambda: safe_id("__manifest_stamp__")):
         with pytest.raises(BadArticle, match="reserved"):
             make()
+
+
+CODE = '''"""A module."""
+
+import re
+
+_END = re.compile(r"[.!?]")  # a full stop
+
+
+def cut(text):
+    """Where sentences end."""
+    return [m.end() for m in _END.finditer(text)]
+'''
+
+
+def test_the_parser_fingerprint_follows_code_not_comments_or_layout():
+    before = fingerprint([("text/sentences.py", CODE)])
+    assert len(before) == 8
+    reworded = CODE.replace("# a full stop", "# any end mark").replace("Where sentences end.", "Ends.")
+    reflowed = reworded.replace("_END = re.compile(", "_END = re.compile(\n    ") + "\n# the end\n"
+    assert fingerprint([("text/sentences.py", reflowed)]) == before
+    assert fingerprint([("text/sentences.py", CODE.replace("[.!?]", "[.!?;]"))]) != before
+    assert fingerprint([("text/sentences.py", CODE.replace("m.end()", "m.start()"))]) != before
+    assert fingerprint([("ingest/chunk.py", CODE)]) != before  # the same code moved: a new fingerprint
+
+
+def test_the_parser_version_is_the_fingerprint_of_the_parsing_modules():
+    from pathlib import Path
+
+    rag = Path(__file__).resolve().parents[2] / "rag"
+    assert {"ingest/clean.py", "ingest/chunk.py", "text/sentences.py", "ingest/documents.py"} <= set(
+        PARSING_MODULES
+    )
+    sources = [(name, (rag / name).read_text(encoding="utf-8")) for name in PARSING_MODULES]
+    assert parser_version() == fingerprint(sources)

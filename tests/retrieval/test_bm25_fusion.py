@@ -1,6 +1,5 @@
 from rag.retrieval.fusion import rrf, rrf_top
 from rag.retrieval.lexical import LexicalIndex
-from rag.retrieval.text import fold, jaccard
 from rag.types import Chunk
 
 
@@ -47,16 +46,3 @@ def test_rrf_top_keeps_each_rankings_first_item():
     assert dict(kept)["z"] == dict(rrf([lexical, dense]))["z"]
     # Already in the top n: nothing moves; and never more than n items.
     assert rrf_top([["a", "b"], ["b", "a"]], n=1, keep_first=1) == rrf([["a", "b"], ["b", "a"]])[:1]
-
-
-def test_fold_and_jaccard():
-    assert fold("López 242,000") == "lopez 242000"
-    assert jaccard({"a", "b"}, {"b", "c"}) == 1 / 3
-    assert jaccard(set(), {"a"}) == 0.0
-
-
-def test_stems_meet_across_inflections():
-    from rag.retrieval.text import stems
-
-    assert stems("detain detained detains") == {"detain"}
-    assert stems("live living lives") == {"liv"}

@@ -1,4 +1,4 @@
-from rag.retrieval.context import ContextSelector, with_antecedents
+from rag.retrieval.context import ContextSelector
 from rag.types import Chunk, Hit, Sentence
 from tests.fakes import HashEmbedder
 
@@ -49,17 +49,6 @@ def test_sentence_opening_with_a_pronoun_carries_the_one_before():
     assert "Rosa Icela Rodríguez attended the meeting. She is the security secretary." in texts
     carried = next(p for p in passages if p.text.startswith("Rosa") and "She" in p.text)
     assert (carried.supports[0].start, carried.supports[0].end) == (0, len(carried.text))
-
-
-def test_a_sentence_closing_a_quotation_carries_its_opening():
-    # Split at the full stop inside the quote, the attribution lands in the second half.
-    opening = "“Our proposals are known: the causes must be addressed."
-    closing = "The ideal is to help the poor,” he said, according to Telemundo."
-    carried = with_antecedents(_hit("a", "Talks ended.", opening, closing).chunk.sentences)
-    assert [s.text for s in carried] == ["Talks ended.", opening, f"{opening} {closing}"]
-    # A quotation opened and closed in one sentence carries nothing.
-    whole = "“We agreed,” she said."
-    assert with_antecedents(_hit("a", whole, "Talks ended.").chunk.sentences)[1].text == "Talks ended."
 
 
 def test_a_question_about_authorship_gets_the_headline_with_its_byline():

@@ -5,6 +5,8 @@ import re
 import pytest
 
 from rag.text.vocabulary import (
+    CONTROL_TOKEN,
+    ISO_DATE,
     MARKER,
     MARKER_PATTERN,
     MONTH_ABBREVIATIONS,
@@ -74,3 +76,19 @@ def test_refusals_are_recognised(text):
 )
 def test_answers_are_not_refusals(text):
     assert not is_refusal(text)
+
+
+def test_iso_dates_are_four_two_two_digits_and_carry_no_group():
+    assert re.findall(ISO_DATE, "From 2023-12-27 to 2024-01-05T10:00, not 2023-1-5 or 23-12-27.") == [
+        "2023-12-27",
+        "2024-01-05",
+    ]
+    assert re.compile(ISO_DATE).groups == 0  # callers add their own group where they capture it
+    assert re.fullmatch(ISO_DATE, "2023-12-27 ") is None  # no anchors of its own, none implied
+
+
+def test_control_tokens_are_short_pipe_bracketed_words():
+    text = "<|im_start|>system<|eot_id|> <|start_header_id|> a|b <| x |> <|> <||>"
+    assert re.findall(CONTROL_TOKEN, text) == ["<|im_start|>", "<|eot_id|>", "<|start_header_id|>"]
+    assert re.search(CONTROL_TOKEN, f"<|{'a' * 40}|>")
+    assert not re.search(CONTROL_TOKEN, f"<|{'a' * 41}|>")
