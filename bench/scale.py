@@ -153,9 +153,14 @@ def probe(data_dir: Path, corpus: Path, random_vectors: bool) -> dict[str, Any]:
     out.update(first_retrieve_s=c.s, embedded_for_query=embedder.texts, ready_s=time.perf_counter() - t0)
     before = embedder.texts
     ingest_embedder = RandomEmbedder() if random_vectors else embedder
-    rag.ingestor.embedder = ingest_embedder
+    # Its own ingestor, on the same index, rather than swapping the embedder of a running one.
+    ingestor = (
+        build(Settings(data_dir=data_dir), embedder=ingest_embedder).ingestor
+        if random_vectors
+        else rag.ingestor
+    )
     with Clock() as c:
-        report = rag.ingestor.ingest_path(corpus)
+        report = ingestor.ingest_path(corpus)
     out.update(
         reingest_s=c.s,
         reingest_unchanged=len(report.unchanged),
