@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 import zlib
 from pathlib import Path
 
@@ -121,3 +122,18 @@ class CountingEmbedder(Embedder):
     def embed(self, texts: list[str]) -> np.ndarray:
         self.texts += len(texts)
         return self.inner.embed(texts)
+
+
+class TimedEmbedder(Embedder):
+    """Notes the seconds spent embedding: what an ingest spent on vectors, not on storing them."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.seconds = 0.0
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        t0 = time.perf_counter()
+        try:
+            return self.inner.embed(texts)
+        finally:
+            self.seconds += time.perf_counter() - t0

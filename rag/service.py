@@ -285,6 +285,7 @@ class RagService:
         result.unsupported = checked.unsupported
         result.prompt_tokens += sum(u.prompt_tokens for u in usages.values())
         result.completion_tokens = sum(u.completion_tokens for u in usages.values())
+        result.estimated = sorted({name for u in usages.values() for name in u.estimated})
         # Time to first token counts from the request, as the user waits for it.
         result.timings.first_token_s = (t0 - started) + usages[result.attempts[0].brief].first_token_s
         result.timings.generation_s = time.perf_counter() - t0

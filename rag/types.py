@@ -235,6 +235,11 @@ class Answer(BaseModel):
     passages: list[Passage] = Field(default_factory=list)
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    estimated: list[str] = Field(
+        default_factory=list,
+        description="The token counts above that are estimates, not the model server's count "
+        "('prompt_tokens', 'completion_tokens'): an OpenAI-compatible server that reports no usage.",
+    )
     timings: Timings = Field(default_factory=Timings)
 
 

@@ -15,6 +15,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
@@ -44,9 +45,20 @@ class Usage:
     # The most likely first tokens of the reply, as (text, probability), best first: how much
     # the model leaned to another opening, such as the refusal's "I", before it wrote its own.
     first_top: list[tuple[str, float]] = field(default_factory=list)
+    # The fields above that hold the backend's estimate, not a count: a server that reports
+    # no usage leaves the prompt and reply to be counted here, and the record says so.
+    estimated: list[str] = field(default_factory=list)
+    # The fields above this call left at their defaults because the backend could not fill
+    # them (a 0 or [] there means "not known", not "none"): the backend's ``unfilled`` and
+    # whatever the server did not send this time.
+    unfilled: list[str] = field(default_factory=list)
 
 
 class LLM(ABC):
+    # The Usage fields this backend never fills, declared once (``Usage.unfilled`` repeats
+    # them on every call, with the ones a server happened not to send).
+    unfilled: ClassVar[frozenset[str]] = frozenset()
+
     @abstractmethod
     def stream(self, messages: list[Message], max_tokens: int, usage: Usage) -> Iterator[str]:
         """Yield the reply's text as it is generated (temperature 0); fill ``usage``."""
@@ -273,7 +285,14 @@ class OpenAICompatLLM(LLM):
 
     Several app processes can share one such server (or a pool behind a proxy), which is
     how the product runs for a team: the model is loaded once, not once per process.
+
+    What it fills depends on the server: the token counts come from the stream's ``usage``
+    (asked for with ``stream_options``) and are estimates without it; the token signals need
+    logprobs, and ``cached_tokens`` needs ``usage.prompt_tokens_details``. llama.cpp's own
+    clocks are never sent.
     """
+
+    unfilled: ClassVar[frozenset[str]] = frozenset({"prompt_eval_s", "eval_s"})
 
     def __init__(self, base_url: str, model: str, api_key: str) -> None:
         try:
@@ -320,11 +339,11 @@ class OpenAICompatLLM(LLM):
         pieces = 0
         entries: list = []  # the logprobs of each token written, where the server sends them
         finish = None
+        counted = None  # the server's usage, where it sends one (a final chunk with no choices)
         try:
             for event in self._open(messages, max_tokens):
                 if event.usage:
-                    usage.prompt_tokens = event.usage.prompt_tokens
-                    usage.completion_tokens = event.usage.completion_tokens
+                    counted = event.usage
                 if not event.choices:
                     continue
                 choice = event.choices[0]
@@ -348,23 +367,24 @@ class OpenAICompatLLM(LLM):
                 f"Cannot reach the model server at {self.base_url} ({_cause(err)}); start it "
                 "(python -m llama_cpp.server --model PATH --port PORT) or fix RAG_OPENAI_BASE_URL."
             ) from None
-        # Servers that do not report usage when streaming (llama_cpp.server is one).
-        usage.completion_tokens = usage.completion_tokens or pieces
-        usage.prompt_tokens = usage.prompt_tokens or self.count_prompt_tokens(messages)
         usage.total_s = time.perf_counter() - start
+        _fill_counts(usage, counted, pieces, lambda: self.estimate_prompt_tokens(messages))
         _fill_token_signals(usage, entries, stopped=finish == "stop")
+        usage.unfilled = sorted(self.unfilled | _unsent(usage, counted))
 
-    def count_prompt_tokens(self, messages: list[Message]) -> int:
-        """Prompt tokens, counted by the server's own tokenizer where it offers one.
+    def estimate_prompt_tokens(self, messages: list[Message]) -> int:
+        """An estimate of the prompt's tokens, for a server that reports no usage (llama_cpp.server
+        when streaming).
 
-        llama_cpp.server exposes ``/extras/tokenize/count``; the messages are rendered in
-        ChatML, the template of the Qwen models used here. Elsewhere: ~4 characters a token.
+        Only the server knows its model's chat template, so the messages' texts are counted
+        without it: by the server's tokenizer where it offers one (llama_cpp.server's
+        ``/extras/tokenize/count``), a few tokens short for each message's framing; elsewhere
+        at ~4 characters a token.
         """
         import json
         import urllib.request
 
-        text = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in messages)
-        text += "<|im_start|>assistant\n"
+        text = "\n".join(m["content"] for m in messages)
         request = urllib.request.Request(
             self.base_url.removesuffix("/v1") + "/extras/tokenize/count",
             data=json.dumps({"input": text}).encode(),
@@ -396,6 +416,35 @@ class OpenAICompatLLM(LLM):
                 "context, lower RAG_CONTEXT_TOKENS or start the server with a larger --n_ctx."
             )
         return f"{where} failed ({code}: {detail}); see its log, and restart it if this repeats."
+
+
+def _fill_counts(usage: Usage, counted, pieces: int, estimate: Callable[[], int]) -> None:  # noqa: ANN001
+    """The token counts from the server's ``usage``; where it sent none, estimates, named in
+    ``usage.estimated``: the pieces streamed (one a token on llama_cpp.server, not on every
+    server) and :meth:`OpenAICompatLLM.estimate_prompt_tokens`."""
+    prompt = getattr(counted, "prompt_tokens", None)
+    completion = getattr(counted, "completion_tokens", None)
+    if isinstance(prompt, int) and prompt > 0:
+        usage.prompt_tokens = prompt
+    else:
+        usage.prompt_tokens = estimate()
+        usage.estimated.append("prompt_tokens")
+    if isinstance(completion, int) and (completion > 0 or not pieces):
+        usage.completion_tokens = completion
+    else:
+        usage.completion_tokens = pieces
+        usage.estimated.append("completion_tokens")
+    cached = getattr(getattr(counted, "prompt_tokens_details", None), "cached_tokens", None)
+    if isinstance(cached, int):
+        usage.cached_tokens = cached
+
+
+def _unsent(usage: Usage, counted) -> set[str]:  # noqa: ANN001 - openai's CompletionUsage or None
+    """The fields the server could have filled but did not this time."""
+    details = getattr(counted, "prompt_tokens_details", None)
+    missing = set() if isinstance(getattr(details, "cached_tokens", None), int) else {"cached_tokens"}
+    # No logprobs, or malformed ones; or no top_logprobs for the first token.
+    return missing | {f for f in ("token_probs", "tokens", "first_top") if not getattr(usage, f)}
 
 
 def _fill_token_signals(usage: Usage, entries: list, stopped: bool) -> None:

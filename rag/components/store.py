@@ -11,7 +11,10 @@ from __future__ import annotations
 import functools
 import inspect
 import json
+import threading
+import time
 import uuid
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
@@ -54,8 +57,42 @@ def _translated(store: VectorStore) -> Iterator[None]:
         raise RagError(_explain(store, err)) from err
 
 
+class StoreTimings:
+    """Seconds each store operation has spent, Chroma's calls inside it included, and how
+    often it ran, since the store was opened (the storage benchmark reads them).
+
+    An operation that calls another (``put_article`` -> ``put_articles``) counts once, under
+    its own name. Generators (``iter_chunks``) are not timed: their time is their consumer's too.
+    """
+
+    def __init__(self) -> None:
+        self.seconds: defaultdict[str, float] = defaultdict(float)
+        self.calls: defaultdict[str, int] = defaultdict(int)
+        self._lock = threading.Lock()
+        self._depth = threading.local()
+
+    @contextmanager
+    def timing(self, name: str) -> Iterator[None]:
+        depth = getattr(self._depth, "n", 0)
+        self._depth.n = depth + 1
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self._depth.n = depth
+            if not depth:
+                with self._lock:
+                    self.seconds[name] += time.perf_counter() - t0
+                    self.calls[name] += 1
+
+    def total(self, *names: str) -> float:
+        """Seconds spent in the operations ``names``."""
+        with self._lock:
+            return sum(self.seconds.get(n, 0.0) for n in names)
+
+
 def _guarded(method: F) -> F:
-    """Turn any chromadb failure inside ``method`` into a RagError with a remedy.
+    """Turn any chromadb failure inside ``method`` into a RagError with a remedy, and time it.
 
     A damaged sqlite file, an index from another Chroma version or a lost server
     surface only when a collection is read, so every store operation is wrapped.
@@ -68,7 +105,7 @@ def _guarded(method: F) -> F:
     else:
 
         def wrapper(self: VectorStore, *args, **kwargs):  # noqa: ANN202
-            with _translated(self):
+            with _translated(self), self.timings.timing(method.__name__):
                 return method(self, *args, **kwargs)
 
     return functools.wraps(method)(wrapper)  # type: ignore[return-value]
@@ -79,6 +116,7 @@ class VectorStore:
         self.client = client
         self.name = name
         self.where = where  # the directory or server URL, for messages
+        self.timings = StoreTimings()  # kept by the store itself around its operations
         try:
             self.chunks = client.get_or_create_collection(name)
             # Chroma wants a vector per record; the manifest needs none, so it gets a 1-d dummy.

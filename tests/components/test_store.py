@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
+from rag.components.store import VectorStore
 from rag.factory import build
+from rag.types import ArticleMeta
 from tests.fakes import HashEmbedder, ScriptedLLM
 
 QUESTION = "Where did Blinken meet López Obrador?"
@@ -76,3 +80,40 @@ def test_chunk_text_is_kept_as_metadata_and_old_document_records_still_read(rag)
 
 def _vector_of(rag, record_id: str) -> list:
     return rag.store.chunks.get(ids=[record_id], include=["embeddings"])["embeddings"]
+
+
+class _SlowCollection:
+    """A Chroma collection whose writes take 20 ms and whose reads find nothing."""
+
+    def upsert(self, **_records) -> None:
+        time.sleep(0.02)
+
+    def get(self, **_query) -> dict:
+        return {"ids": [], "metadatas": [], "documents": []}
+
+
+class _SlowClient:
+    def get_or_create_collection(self, _name: str) -> _SlowCollection:
+        return _SlowCollection()
+
+
+def test_the_store_times_its_own_operations_each_once_under_its_own_name():
+    store = VectorStore(_SlowClient(), "news")
+    meta = ArticleMeta(doc_id="a", sha256="0" * 64)
+    store.put_article(meta)  # calls put_articles, whose two upserts are its time
+    store.put_articles([meta, meta])
+    assert store.articles() == {}
+    timings = store.timings
+    assert dict(timings.calls) == {"put_article": 1, "put_articles": 1, "articles": 1}
+    assert timings.seconds["put_article"] >= 0.04 and timings.seconds["put_articles"] >= 0.04
+    assert timings.total("put_article", "put_articles") >= 0.08 > timings.seconds["articles"]
+    assert timings.total("add_chunks") == 0.0
+
+
+def test_an_ingest_is_timed_by_the_store_it_writes_to(rag):
+    timings = rag.store.timings
+    assert timings.calls["add_chunks"] >= 1 and timings.seconds["add_chunks"] > 0
+    assert timings.calls["put_articles"] >= 1
+    before = timings.calls.get("iter_chunks", 0)
+    assert list(rag.store.iter_chunks())  # a generator: its consumer's time is not the store's
+    assert timings.calls.get("iter_chunks", 0) == before == 0

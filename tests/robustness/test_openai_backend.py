@@ -136,20 +136,43 @@ def test_streams_the_reply_and_takes_usage_from_the_server(server):
     script.usage = {"prompt_tokens": 57, "completion_tokens": 3, "total_tokens": 60}
     text, usage = _ask(url)
     assert text == "CBP detained 242,000 migrants [1]."
-    assert (usage.prompt_tokens, usage.completion_tokens) == (57, 3)
+    assert (usage.prompt_tokens, usage.completion_tokens) == (57, 3) and usage.estimated == []
     request = script.requests[0]
     assert request["messages"] == MESSAGES and request["temperature"] == 0.0 and request["stream"] is True
+    assert request["stream_options"] == {"include_usage": True}  # the final chunk carries the usage
     assert [r["path"] for r in script.requests] == ["/v1/chat/completions"]  # no extra tokenize call
 
 
-def test_without_usage_the_server_tokenizer_counts_the_prompt(server):
+def test_cached_tokens_come_from_the_servers_prompt_details(server):
+    script, url = server
+    script.usage = {"prompt_tokens": 57, "completion_tokens": 3, "total_tokens": 60,
+                    "prompt_tokens_details": {"cached_tokens": 40}}  # fmt: skip
+    _, usage = _ask(url)
+    assert usage.cached_tokens == 40 and "cached_tokens" not in usage.unfilled
+
+
+def test_what_the_server_does_not_send_is_declared_unfilled(server):
+    script, url = server
+    script.usage = {"prompt_tokens": 57, "completion_tokens": 3, "total_tokens": 60}
+    _, usage = _ask(url)
+    # llama.cpp's own clocks never cross the wire; no prompt details and no logprobs this time.
+    assert OpenAICompatLLM.unfilled == {"prompt_eval_s", "eval_s"}
+    assert usage.unfilled == sorted({"prompt_eval_s", "eval_s", "cached_tokens", "token_probs", "tokens",
+                                     "first_top"})  # fmt: skip
+    assert usage.first_token_s > 0 and usage.total_s >= usage.first_token_s
+
+
+def test_without_usage_the_counts_are_marked_estimates(server):
+    # llama_cpp.server streams no usage, even asked for it: the counts are ours, and say so.
     script, url = server
     _, usage = _ask(url)
+    assert sorted(usage.estimated) == ["completion_tokens", "prompt_tokens"]
+    assert usage.completion_tokens == 3  # one streamed piece a token
     counted = script.requests[-1]
     assert counted["path"] == "/extras/tokenize/count"
-    assert counted["input"].startswith("<|im_start|>system\nAnswer from the sources.<|im_end|>\n")
-    assert counted["input"].endswith("<|im_start|>assistant\n")
-    assert usage.prompt_tokens == len(counted["input"].split()) and usage.completion_tokens == 3
+    # The messages' texts, with no chat template guessed for a model the server alone knows.
+    assert counted["input"] == "\n".join(m["content"] for m in MESSAGES)
+    assert usage.prompt_tokens == len(counted["input"].split())
 
 
 def test_without_usage_or_tokenizer_the_prompt_is_estimated(server):
@@ -157,7 +180,39 @@ def test_without_usage_or_tokenizer_the_prompt_is_estimated(server):
     script.tokenizer = False
     _, usage = _ask(url)
     chars = sum(len(m["content"]) for m in MESSAGES)
-    assert chars // 4 < usage.prompt_tokens < chars // 2
+    assert chars // 5 < usage.prompt_tokens < chars // 3
+    assert "prompt_tokens" in usage.estimated
+
+
+def test_a_count_the_server_reports_as_zero_is_estimated_not_shown_as_zero(server):
+    script, url = server
+    script.usage = {"prompt_tokens": 0, "completion_tokens": 3, "total_tokens": 3}
+    _, usage = _ask(url)
+    assert usage.prompt_tokens > 0 and usage.estimated == ["prompt_tokens"]
+
+
+@pytest.mark.parametrize(
+    ("usage", "estimated"),
+    [
+        (None, ["completion_tokens", "prompt_tokens"]),
+        ({"prompt_tokens": 57, "completion_tokens": 3, "total_tokens": 60}, []),
+    ],
+)
+def test_the_answer_says_whether_its_token_counts_are_estimates(server, tmp_path, usage, estimated):
+    from rag.factory import build
+    from rag.settings import Settings
+    from tests.conftest import SEEDS
+    from tests.fakes import HashEmbedder
+
+    script, url = server
+    script.usage = usage
+    llm = OpenAICompatLLM(url, "local", "k")
+    rag = build(Settings(data_dir=tmp_path / "data"), llm=llm, embedder=HashEmbedder())
+    rag.ingestor.ingest_path(SEEDS)
+    result = rag.service.ask("How many migrants did CBP detain on the Mexican border in November?")
+    assert _chat_requests(script), result.model_dump_json(indent=1)  # the model was asked
+    assert result.estimated == estimated and result.prompt_tokens > 0
+    assert result.model_dump()["estimated"] == estimated  # what the API and `ask --json` print
 
 
 @pytest.mark.parametrize(
