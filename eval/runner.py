@@ -160,6 +160,7 @@ def _empty_answer() -> dict[str, Any]:
         unsupported=[],
         prompt_tokens=0,
         completion_tokens=0,
+        estimated=[],
         timings={},
     )
 
@@ -193,6 +194,7 @@ def _answer_fields(result) -> dict[str, Any]:  # noqa: ANN001 - rag.types.Answer
         unsupported=result.unsupported,
         prompt_tokens=result.prompt_tokens,
         completion_tokens=result.completion_tokens,
+        estimated=result.estimated,  # the counts above the backend could only estimate
         timings=result.timings.model_dump(),
     )
 

@@ -37,11 +37,17 @@ class Rag:
         self.service.llm.load()
 
 
-def build(settings: Settings | None = None, llm: LLM | None = None, embedder=None) -> Rag:  # noqa: ANN001
-    """Wire the product. ``llm``/``embedder`` replace the real ones (tests use fakes)."""
+def build(
+    settings: Settings | None = None,
+    llm: LLM | None = None,
+    embedder=None,  # noqa: ANN001 - an Embedder
+    store: VectorStore | None = None,
+) -> Rag:
+    """Wire the product. ``llm``/``embedder``/``store`` replace the real ones (tests pass
+    fakes, or a real store that fails on cue)."""
     settings = settings or Settings()
     disabled_checks(settings.disabled_checks)  # refused at start-up, before anything is opened
-    store = open_store(settings)
+    store = store or open_store(settings)
     embedder = embedder or SentenceTransformerEmbedder(settings.embedding_model, settings.embed_batch_size)
     remove_pickles(settings.data_dir / "bm25")  # an older version's BM25 cache: deleted unread
     snapshot = Snapshot(store, lexical_dir=settings.lexical_path)

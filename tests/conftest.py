@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import contextlib
 import shutil
 from pathlib import Path
 
@@ -69,16 +68,11 @@ def rebuilt(rag: Rag, llm=None, **settings) -> Rag:  # noqa: ANN001 - an LLM
     return build(changed, llm=llm or rag.service.llm, embedder=rag.ingestor.embedder)
 
 
-@contextlib.contextmanager
-def every_checked_answer(rag: Rag):
-    """Show every answer that grounding and the vetoes let through, whatever its confidence.
+def every_checked_answer(rag: Rag) -> Rag:
+    """``rag`` showing every answer that grounding and the vetoes let through, whatever its
+    confidence (a new pipeline on the same index and models; ``rag`` itself is unchanged).
 
     For real-model tests of what comes before and after the decision (retrieval, citations,
     follow-ups, the figures and list steps): the threshold itself is measured by the eval
     gate and tested in tests/e2e/test_failure_kinds_real.py."""
-    settings = rag.service.settings
-    rag.service.settings = settings.model_copy(update={"answer_threshold": 0.0})
-    try:
-        yield rag
-    finally:
-        rag.service.settings = settings
+    return rebuilt(rag, answer_threshold=0.0)

@@ -76,8 +76,28 @@ def cite_source_with(text: str) -> Callable[[list[Message]], str]:
     return reply
 
 
-def offline_rag(settings):  # noqa: ANN001, ANN201
-    """The real app on ``settings`` (real Chroma and lexical index), with fake models."""
+def offline_rag(settings, store=None):  # noqa: ANN001, ANN201
+    """The real app on ``settings`` (real Chroma and lexical index, or ``store``), with fake models."""
     from rag.factory import build
 
-    return build(settings, llm=ScriptedLLM(lambda m: ""), embedder=HashEmbedder())
+    return build(settings, llm=ScriptedLLM(lambda m: ""), embedder=HashEmbedder(), store=store)
+
+
+class DyingStore:
+    """A real store whose ``operation`` kills the process (KeyboardInterrupt) just before it
+    runs, or just after it returned (``after``); everything else is the real store's."""
+
+    def __init__(self, store, operation: str, after: bool = False) -> None:  # noqa: ANN001
+        self._store, self._operation, self._after = store, operation, after
+
+    def __getattr__(self, name: str):  # noqa: ANN204
+        real = getattr(self._store, name)
+        if name != self._operation:
+            return real
+
+        def dying(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            if self._after:
+                real(*args, **kwargs)
+            raise KeyboardInterrupt
+
+        return dying

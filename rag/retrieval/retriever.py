@@ -11,6 +11,7 @@ import json
 import threading
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from pathlib import Path
 
 from rag.components.embedder import Embedder
@@ -47,9 +48,15 @@ class Snapshot:
     """
 
     def __init__(
-        self, store: VectorStore, ttl_s: float = 2.0, lexical_dir: Path | None = None, full_s: float = 60.0
+        self,
+        store: VectorStore,
+        ttl_s: float = 2.0,
+        lexical_dir: Path | None = None,
+        full_s: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,  # tests pass their own, to make a read due
     ) -> None:
         self.store = store
+        self.clock = clock
         self.ttl_s = ttl_s
         # The stamp alone decides between full reads, except that one happens at least this
         # often: a writer of an older version changes records without changing the stamp.
@@ -82,7 +89,7 @@ class Snapshot:
         with self._lock:
             # Other processes may share a Chroma server, so the manifest is checked now and
             # then. Reading it whole takes 1.2 s at 25,000 articles; its stamp, one record.
-            now = time.monotonic()
+            now = self.clock()
             if now - self._checked < self.ttl_s:
                 return self
             self._checked = now

@@ -73,6 +73,7 @@ def extras(answer: Answer) -> dict:
         "confidence": answer.confidence,
         "threshold": answer.threshold,
         "evidence": [c.model_dump() for c in answer.evidence],  # under an abstention; not an answer
+        "estimated": answer.estimated,  # which of the usage counts are estimates (a model server's)
     }
 
 

@@ -13,10 +13,10 @@ pytestmark = pytest.mark.e2e
 
 
 def test_a_conflicting_count_shows_both_figures_with_their_citations(real_rag):
-    with every_checked_answer(real_rag):  # the figures step; the threshold is tested apart
-        result = real_rag.service.ask(
-            "How many border crossings or encounters were recorded in the last fiscal year?"
-        )
+    # Every checked answer shown: the figures step is tested here, the threshold apart.
+    result = every_checked_answer(real_rag).service.ask(
+        "How many border crossings or encounters were recorded in the last fiscal year?"
+    )
     assert not result.abstained, result.model_dump_json(indent=1)
     quotes = {c.n: c.quote for c in result.citations}
     for figure in ("2.4 million", "2.5 million"):

@@ -40,8 +40,8 @@ FACTS = [
 
 @pytest.mark.parametrize(("question", "fact", "sources"), FACTS, ids=[f[1] for f in FACTS])
 def test_factual_answer_contains_fact_and_cites_a_stating_article(real_rag, question, fact, sources):
-    with every_checked_answer(real_rag):  # retrieval and citations; the threshold is tested apart
-        result = real_rag.service.ask(question)
+    # Every checked answer shown: retrieval and citations are tested here, the threshold apart.
+    result = every_checked_answer(real_rag).service.ask(question)
     assert not result.abstained, result.model_dump_json(indent=1)
     assert states(result.answer, fact), result.answer
     stating = {d for c in quoting(result.citations, fact) for d in c.doc_ids}
@@ -60,8 +60,7 @@ def test_followup_uses_history(real_rag):
         {"role": "user", "content": "Who led the US delegation that met López Obrador?"},
         {"role": "assistant", "content": "Antony Blinken led the US delegation [1]."},
     ]
-    with every_checked_answer(real_rag):
-        result = real_rag.service.ask("What is his job title?", history)
+    result = every_checked_answer(real_rag).service.ask("What is his job title?", history)
     assert "blinken" in result.standalone_question.lower(), result.standalone_question
     assert states(result.answer, "Secretary of State"), result.answer
 

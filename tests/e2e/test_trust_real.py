@@ -12,7 +12,7 @@ import pytest
 
 from rag.text.words import fold
 from rag.types import ABSTAIN_TEXT
-from tests.conftest import every_checked_answer
+from tests.conftest import every_checked_answer, rebuilt
 from tests.facts import states
 
 pytestmark = pytest.mark.e2e
@@ -38,13 +38,7 @@ def test_the_person_asked_about_not_another_in_the_same_sentence(real_rag):
 
 
 def test_model_check_reads_a_probability_from_the_answers_own_conversation(real_rag):
-    service = real_rag.service
-    settings = service.settings
-    service.settings = settings.model_copy(update={"verify_answers": True})
-    try:
-        result = service.ask("Where did Blinken meet López Obrador?")
-    finally:
-        service.settings = settings
+    result = rebuilt(real_rag, verify_answers=True).service.ask("Where did Blinken meet López Obrador?")
     assert not result.abstained and "national palace" in fold(result.answer), result.answer
     assert result.verified is not None and 0.5 < result.verified < 1.0, result.verified
 
@@ -67,8 +61,9 @@ def test_entity_only_answer_is_shown_with_its_citation(real_rag):
 
 def test_list_question_sees_several_articles_and_names_every_item(real_rag):
     # What is tested is retrieval across articles and the list step, not the threshold.
-    with every_checked_answer(real_rag):
-        result = real_rag.service.ask("Which US officials accompanied Blinken on the trip to Mexico?")
+    result = every_checked_answer(real_rag).service.ask(
+        "Which US officials accompanied Blinken on the trip to Mexico?"
+    )
     assert not result.abstained, result.model_dump_json(indent=1)
     assert len({d for p in result.passages for d in p.doc_ids}) >= 3, result.passages
     answer = fold(result.answer)
@@ -138,13 +133,8 @@ def test_a_bracketed_state_is_not_shown_as_the_city_asked_for(real_rag):
     # "El Paso (Texas) with Ciudad Juárez (Chihuahua)": the model tends to answer with the
     # state in brackets; only the city, or no answer, may be shown. The confidence check is
     # off so that the citation check alone must hold the state back.
-    service = real_rag.service
-    settings = service.settings
-    service.settings = settings.model_copy(update={"min_confidence": 0.0})
-    try:
-        result = service.ask("Which Mexican city lies across the border from the El Paso railroad crossing?")
-    finally:
-        service.settings = settings
+    service = rebuilt(real_rag, min_confidence=0.0).service
+    result = service.ask("Which Mexican city lies across the border from the El Paso railroad crossing?")
     answer = fold(result.answer)
     assert result.abstained or "juarez" in answer, result.model_dump_json(indent=1)
     assert result.abstained or result.citations
@@ -153,10 +143,10 @@ def test_a_bracketed_state_is_not_shown_as_the_city_asked_for(real_rag):
 def test_a_reply_that_restates_the_question_is_asked_again_and_names_the_answer(real_rag):
     # The plain instructions get "The Secretary of Homeland Security took part in the talks
     # [2]": the question back, withheld. Asked again under the brief ones, the model names him.
-    with every_checked_answer(real_rag):  # the retry; the threshold is tested apart
-        result = real_rag.service.ask(
-            "Which US cabinet secretary in charge of homeland security took part in the talks?"
-        )
+    # Every checked answer shown: the retry is tested here, the threshold apart.
+    result = every_checked_answer(real_rag).service.ask(
+        "Which US cabinet secretary in charge of homeland security took part in the talks?"
+    )
     assert result.retry == "restated", result.model_dump_json(indent=1)
     assert [a.brief for a in result.attempts] == [False, True]
     assert result.attempts[0].withheld_by in ("answer kind", "restates question"), result.attempts[0]

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from rag.components.store import forget_clients
+from rag.components.store import forget_clients, open_store
 from rag.retrieval import lexical, localdb
 from rag.retrieval.lexical import LexicalIndex
-from tests.fakes import offline_rag
+from tests.fakes import DyingStore, offline_rag
 
 ARTICLE = "Harbour pilots in Valparaiso counted 7319 containers on Tuesday. They blamed the fog."
 
@@ -68,9 +68,7 @@ def test_a_restart_rebuilds_nothing_and_a_lost_index_is_rebuilt_from_the_manifes
     q = "How many migrants did CBP detain in November?"
     want = _lexical_docs(rag, q)
     again = offline_rag(settings)
-    calls = []
-    again.store.chunks_of = lambda *a: calls.append(a) or []
-    assert _lexical_docs(again, q) == want and calls == []
+    assert _lexical_docs(again, q) == want and again.store.timings.calls["chunks_of"] == 0
     rag.service.snapshot.lexical.close()
     again.service.snapshot.lexical.close()
     for f in settings.lexical_path.glob("lexical.sqlite*"):
@@ -84,16 +82,11 @@ def test_sync_follows_the_manifest_after_a_kill_between_commit_and_lexical_write
     and chunks of a version the manifest never named stay invisible."""
     rag = offline_rag(settings)
     rag.ingestor.ingest_path(seeds_copy)
-    lex = rag.service.snapshot.lexical
-
-    def killed(batch):  # noqa: ANN001, ANN202
-        raise KeyboardInterrupt  # the process dies after Chroma and the manifest were written
-
-    lex.put_articles, original = killed, lex.put_articles
+    # The process dies after Chroma and the manifest were written, before the lexical index.
+    dying = offline_rag(settings, DyingStore(open_store(settings), "put_articles", after=True))
     (seeds_copy / "harbour.txt").write_text(ARTICLE)
     with pytest.raises(KeyboardInterrupt):
-        rag.ingestor.ingest_path(seeds_copy)
-    lex.put_articles = original
+        dying.ingestor.ingest_path(seeds_copy)
     forget_clients()
     restarted = offline_rag(settings)
     assert _lexical_docs(restarted, "Valparaiso containers") == ["harbour"]
@@ -101,10 +94,10 @@ def test_sync_follows_the_manifest_after_a_kill_between_commit_and_lexical_write
     assert synced == {d: m.version for d, m in restarted.store.articles().items()}
 
     # Chunks written but never committed (killed before the manifest): not in the index.
-    restarted.store.put_articles = lambda metas: (_ for _ in ()).throw(KeyboardInterrupt())
+    dying = offline_rag(settings, DyingStore(restarted.store, "put_articles"))
     (seeds_copy / "harbour.txt").write_text(ARTICLE.replace("Valparaiso", "Antofagasta"))
     with pytest.raises(KeyboardInterrupt):
-        restarted.ingestor.ingest_path(seeds_copy)
+        dying.ingestor.ingest_path(seeds_copy)
     third = offline_rag(settings)
     assert _lexical_docs(third, "Antofagasta") == []
     assert _lexical_docs(third, "Valparaiso containers") == ["harbour"]
@@ -116,14 +109,12 @@ def test_a_second_process_sees_a_new_article_without_a_rebuild(settings, seeds_c
     one.ingestor.ingest_path(seeds_copy)
     two = offline_rag(settings.model_copy(update={"lexical_dir": tmp_path / "machine2"}))
     assert _lexical_docs(two, "CBP migrants November")
-    two.service.snapshot.ttl_s = 0.0
-    fetched: list[str] = []
-    original = two.store.chunks_of
-    two.store.chunks_of = lambda doc, sha: fetched.append(doc) or original(doc, sha)
+    fetched = two.store.timings.calls["chunks_of"]
     (seeds_copy / "harbour.txt").write_text(ARTICLE)
     one.ingestor.ingest_path(seeds_copy)
+    two.service.snapshot.invalidate()  # as the next manifest check, due in a second, would
     assert _lexical_docs(two, "Valparaiso containers") == ["harbour"]
-    assert fetched == ["harbour"]  # only the new article was read, nothing rebuilt
+    assert two.store.timings.calls["chunks_of"] == fetched + 1  # only the new article was read
     _, passages = two.service.retrieve("How many containers did pilots count in Valparaiso?")
     assert "7319" in passages[0].text  # sentence vectors computed there on first use
     conn = two.service.snapshot.lexical.conn

@@ -14,7 +14,7 @@ from rag.errors import BadArticle
 from rag.ingest.chunk import chunk_article
 from rag.ingest.reader import doc_id_for, safe_id
 from rag.ingest.text import MappedText
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, rebuilt
 from tests.robustness.conftest import chunk_counts
 
 SEED = "000_28062022011ac162"
@@ -73,9 +73,9 @@ def test_fifty_megabytes_are_refused_without_reading_the_file(fake_rag, tmp_path
 
 
 def test_upload_over_the_limit_is_refused(fake_rag):
-    fake_rag.ingestor.settings.max_file_bytes = 1000
+    ingestor = rebuilt(fake_rag, max_file_bytes=1000).ingestor
     with pytest.raises(BadArticle, match=r"^big.txt: 1,001 bytes is over the 1,000-byte limit\.$"):
-        fake_rag.ingestor.ingest_bytes("big.txt", b"a" * 1001)
+        ingestor.ingest_bytes("big.txt", b"a" * 1001)
 
 
 def test_html_keeps_the_text_and_drops_scripts_and_styles(fake_rag):

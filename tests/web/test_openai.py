@@ -28,6 +28,7 @@ def test_non_streaming_completion_carries_citations(oai):
     assert citations and {c["doc_id"] for c in citations} & MEETING_DOCS
     assert citations[0]["quote"] in Path(_path_of(oai, citations[0]["doc_id"])).read_text()
     assert got.usage.completion_tokens > 0
+    assert got.model_extra["estimated"] == []  # the counts are the backend's own, not estimates
 
 
 def _path_of(oai: openai.OpenAI, doc_id: str) -> str:
