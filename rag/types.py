@@ -53,11 +53,11 @@ class ArticleMeta(BaseModel):
     source: str = ""
     author: str = ""
     sha256: str = Field("", description="SHA-256 of the article file's bytes.")
-    parser: str | int = Field(
+    parser: int = Field(
         0,
         description="Fingerprint of the parsing code (cleaning, chunking, sentence context) that made "
-        "the chunks (rag.ingest.reader.parser_version); an int from versions that numbered it by hand, "
-        "0 for articles indexed before it was recorded. Either differs from today's: re-indexed.",
+        "the chunks (rag.ingest.reader.parser_version); a small number from versions that numbered "
+        "it by hand, 0 for articles indexed before it was recorded. Unlike today's: re-indexed.",
     )
     n_chunks: int = 0
 
@@ -67,8 +67,8 @@ class ArticleMeta(BaseModel):
 
         A change to either re-indexes the article. The parser comes first so that the record
         ids of two parses (``record_id``: 24 characters of this) never collide: the old
-        version's chunks stay readable until the new manifest record replaces them. The 14
-        hex digits of the hash left there keep two edits of one file apart.
+        version's chunks stay readable until the new manifest record replaces them. The 12
+        or more hex digits of the hash left there keep two edits of one file apart.
         """
         return f"p{self.parser}:{self.sha256}" if self.parser else self.sha256
 

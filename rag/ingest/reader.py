@@ -45,8 +45,8 @@ PARSING_MODULES = (
 _RAG = Path(__file__).resolve().parents[1]
 
 
-def fingerprint(sources: Iterable[tuple[str, str]]) -> str:
-    """8 hex digits of sha256 over (name, source) pairs, read as syntax trees without docstrings.
+def fingerprint(sources: Iterable[tuple[str, str]]) -> int:
+    """32 bits of sha256 over (name, source) pairs, read as syntax trees without docstrings.
 
     Comments, blank lines, re-wrapping and docstrings change nothing; any code does.
     """
@@ -58,7 +58,9 @@ def fingerprint(sources: Iterable[tuple[str, str]]) -> str:
             if isinstance(body, list) and body and _is_docstring(body[0]):
                 node.body = body[1:] or [ast.Pass()]
         digest.update(f"{name}\0{ast.dump(tree)}\0".encode())
-    return digest.hexdigest()[:8]
+    # An int, as the hand-bumped version was: a reader of an older version still parses the
+    # record (and re-indexes), where a string would fail its validation.
+    return int(digest.hexdigest()[:8], 16)
 
 
 def _is_docstring(node: ast.stmt) -> bool:
@@ -70,7 +72,7 @@ def _is_docstring(node: ast.stmt) -> bool:
 
 
 @functools.cache  # read once a process, at the first article, so `import rag.ingest` stays cheap
-def parser_version() -> str:
+def parser_version() -> int:
     """The fingerprint of PARSING_MODULES' code: stored with each article as ``parser``."""
     return fingerprint((name, (_RAG / name).read_text(encoding="utf-8")) for name in PARSING_MODULES)
 

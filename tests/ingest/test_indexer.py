@@ -61,7 +61,7 @@ def test_new_parsing_rules_re_index_unchanged_files(settings, seeds_copy, monkey
     rag.ingestor.ingest_path(seeds_copy)
     doc = "001_0a0b291abecde7a8"
     old = rag.store.articles()[doc]
-    monkeypatch.setattr("rag.ingest.reader.parser_version", lambda: "0123abcd")
+    monkeypatch.setattr("rag.ingest.reader.parser_version", lambda: 0x0123ABCD)
     report = rag.ingestor.ingest_path(seeds_copy)
     assert len(report.updated) == 5 and report.chunks > 0
     new = rag.store.articles()[doc]

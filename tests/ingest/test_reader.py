@@ -92,7 +92,7 @@ def cut(text):
 
 def test_the_parser_fingerprint_follows_code_not_comments_or_layout():
     before = fingerprint([("text/sentences.py", CODE)])
-    assert len(before) == 8
+    assert 0 <= before < 2**32
     reworded = CODE.replace("# a full stop", "# any end mark").replace("Where sentences end.", "Ends.")
     reflowed = reworded.replace("_END = re.compile(", "_END = re.compile(\n    ") + "\n# the end\n"
     assert fingerprint([("text/sentences.py", reflowed)]) == before
